@@ -1,0 +1,3 @@
+#ifndef MEMPROF_HOOK_H
+#define MEMPROF_HOOK_H
+#endif

@@ -1,0 +1,2 @@
+/// Memprof runtime API.
+public enum Memprof {}

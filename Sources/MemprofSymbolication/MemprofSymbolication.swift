@@ -1,0 +1,2 @@
+/// Symbolication: addresses and mappings to demangled names and file:line.
+public enum MemprofSymbolication {}

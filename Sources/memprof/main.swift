@@ -1,0 +1,2 @@
+import Memprof
+print("memprof")

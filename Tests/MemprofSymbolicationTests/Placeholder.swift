@@ -1,0 +1,2 @@
+import XCTest
+final class MemprofSymbolicationTestsPlaceholder: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
