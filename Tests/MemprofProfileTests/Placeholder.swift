@@ -1,2 +1,0 @@
-import XCTest
-final class MemprofProfileTestsPlaceholder: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
