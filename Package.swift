@@ -25,9 +25,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
+        // No unsafe flags here: they would make the package unusable as a dependency.
         .target(
             name: "CMemprofHook",
-            cSettings: [.unsafeFlags(["-O2", "-fno-omit-frame-pointer"])],
+            exclude: ["hooked_symbols.def"],
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("dl")]
         ),
         .target(
@@ -43,14 +44,20 @@ let package = Package(
             dependencies: [
                 "Memprof", "MemprofAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildPreloadLibrary"]
         ),
+        .plugin(name: "BuildPreloadLibrary", capability: .buildTool()),
         .executableTarget(name: "memprof-demo", dependencies: ["Memprof"]),
-        .testTarget(name: "MemprofProfileTests", dependencies: ["MemprofProfile"]),
+        // Allocation patterns with known counts, for tests and benchmarks.
+        .target(name: "MemprofWorkloads"),
+        .executableTarget(name: "memprof-workload", dependencies: ["MemprofWorkloads"]),
+        .executableTarget(name: "memprof-workload-linked", dependencies: ["Memprof", "MemprofWorkloads"]),
+        .testTarget(name: "MemprofProfileTests", dependencies: ["MemprofProfile"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "MemprofSymbolicationTests", dependencies: ["MemprofSymbolication"]),
         .testTarget(name: "MemprofTests", dependencies: ["Memprof"]),
-        .testTarget(name: "MemprofAnalysisTests", dependencies: ["MemprofAnalysis"]),
-        .testTarget(name: "MemprofCLITests", dependencies: ["Memprof"]),
+        .testTarget(name: "MemprofAnalysisTests", dependencies: ["MemprofAnalysis"], exclude: ["Golden"]),
+        .testTarget(name: "MemprofCLITests", dependencies: ["Memprof"], exclude: ["Support"]),
     ],
     swiftLanguageModes: [.v5]
 )

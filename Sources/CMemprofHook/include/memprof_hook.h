@@ -1,3 +1,110 @@
 #ifndef MEMPROF_HOOK_H
 #define MEMPROF_HOOK_H
+/// The C seam of swift-memprof: the malloc-family interposers and their exact counters.
+///
+/// Everything here is prefixed `memprof_`. The hot path (malloc, free, ...) takes no lock,
+/// makes no allocation and no syscall; everything declared below is for readers, which are
+/// free to be slower.
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Exact totals since the process started, summed over all threads (live and exited).
+typedef struct memprof_counters {
+  /// Successful calls that returned a new block: malloc, calloc, realloc, reallocarray,
+  /// posix_memalign, aligned_alloc, memalign, valloc, pvalloc.
+  uint64_t allocations;
+  /// Blocks given back: free of a non-NULL pointer, the old block of a successful realloc
+  /// that moved or resized it, realloc(p, 0).
+  uint64_t frees;
+  /// Bytes the callers asked for (the size argument; count*size for calloc).
+  uint64_t requested_bytes;
+  /// Usable bytes of the blocks handed out (what malloc_usable_size reports).
+  uint64_t allocated_bytes;
+  /// Usable bytes of the blocks given back.
+  uint64_t freed_bytes;
+  /// Calls that returned NULL (or an error for posix_memalign) for a non-zero request.
+  uint64_t failed_allocations;
+  /// allocated_bytes - freed_bytes.
+  uint64_t live_bytes;
+  /// allocations - frees.
+  uint64_t live_objects;
+  /// High-water mark of live_bytes. Exact while one thread allocates at a time; with several
+  /// threads allocating concurrently it may be off by at most MEMPROF_FLUSH_BYTES per thread.
+  uint64_t peak_live_bytes;
+} memprof_counters;
+
+/// Per-thread live-byte change that is published to the shared peak tracker at once.
+#define MEMPROF_FLUSH_BYTES (64 * 1024)
+
+/// Reads the process's counters. Cost: one pass over the per-thread slots in use.
+void memprof_read_counters(memprof_counters *out);
+
+/// Reads the counters of the calling thread's slot only: exact deltas for code run on this
+/// thread, whatever other threads do. Absolute values include earlier owners of the slot
+/// (slots are reused after a thread exits): use differences. live_* and peak are 0.
+void memprof_read_thread_counters(memprof_counters *out);
+
+/// 1 when this copy of the hook is the one every malloc-family call of the process reaches.
+int memprof_hook_is_active(void);
+
+/// How many hooked symbols resolve elsewhere for shared libraries (an lld-linked executable
+/// may not export them). Writes their names, space-separated, into buffer when given.
+size_t memprof_bypassed_symbols(char *buffer, size_t capacity);
+
+/// How the size of a block is read: 1 = glibc chunk header (fast), 0 = malloc_usable_size.
+int memprof_uses_chunk_header(void);
+
+/// Size in bytes of the shared state a `memprof run` parent maps to read a child's counters.
+size_t memprof_shared_state_size(void);
+
+/// Reads counters out of a shared-state file written by a child run under MEMPROF_SHM.
+/// Returns 0 on success, -1 if the bytes are not a valid state (bad magic, version, size).
+int memprof_read_shared_counters(const void *state, size_t size, memprof_counters *out);
+
+/// Initialises a shared-state file of memprof_shared_state_size() bytes (zeroed, with header).
+void memprof_init_shared_state(void *state);
+
+/// The pid of the process that claimed a shared state, 0 if none did.
+int32_t memprof_shared_state_owner(const void *state);
+
+/// glibc's view of the heap, plus what the kernel says is resident. Costly: mallinfo2 takes
+/// every arena's lock and walks its free chunks, and /proc/self/smaps is read. Never call it
+/// on a hot path.
+typedef struct memprof_heap_stats {
+  /// Bytes of heap obtained from the system: arenas (sbrk and mmapped heaps) + mmapped blocks.
+  uint64_t heap_sys;
+  /// Bytes in chunks handed out (arenas) + mmapped blocks.
+  uint64_t heap_inuse;
+  /// Free bytes glibc holds in its arenas (free chunks, top chunk).
+  uint64_t heap_idle;
+  /// Bytes of heap mappings ([heap] and arena heaps) that are not resident: given back with
+  /// malloc_trim / MADV_DONTNEED, or never touched.
+  uint64_t heap_released;
+  /// Bytes in blocks glibc serves with their own mmap (>= M_MMAP_THRESHOLD).
+  uint64_t mmapped_bytes;
+  /// Number of arenas' free chunks (mallinfo2 ordblks + smblks).
+  uint64_t free_chunks;
+} memprof_heap_stats;
+
+/// Fills heap statistics (see memprof_heap_stats). Returns 0, or -1 if smaps could not be
+/// read (the mallinfo2 figures are still filled, heap_released is then 0).
+int memprof_read_heap_stats(memprof_heap_stats *out);
+
+/// Resident and virtual size of this process in bytes, from /proc/self/statm. Returns 0 or -1.
+int memprof_read_rss_virt(uint64_t *rss, uint64_t *virt);
+
+/// Starts the trace thread if MEMPROF_TRACE asks for it ("1" = every second, or an
+/// interval such as "500ms", "2s", "1m"). Called by a constructor; idempotent.
+void memprof_trace_start(void);
+
+/// Writes one trace line now (also used for the final line at exit).
+void memprof_trace_line(int final_line);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

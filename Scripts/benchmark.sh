@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmarks of the exact counters (release build; every ratio is against a baseline
+# measured in the same run of this script).
+#   1. ns added per malloc(24)+free pair, 1 and 8 threads: the same binary with and
+#      without the preload hook.
+#   2. whole-program time of an allocation-heavy Swift program (memprof-workload churn):
+#      plain, under the preload hook, and linked with Memprof.
+# Usage: Scripts/benchmark.sh [repetitions]   (default 5; the median is reported)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+reps=${1:-5}
+swift build -c release --product memprof-workload >/dev/null
+swift build -c release --product memprof-workload-linked >/dev/null
+swift build -c release --product memprof >/dev/null
+bin=$(swift build -c release --show-bin-path)
+lib=$(find .build/release/ .build/*/release/ -name libmemprof_preload.so 2>/dev/null | head -1)
+[[ -f $lib ]] || { echo "libmemprof_preload.so not built" >&2; exit 1; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+for threads in 1 8; do
+  base=$(for _ in $(seq "$reps"); do "$bin/memprof-workload" pairs "$threads" 20000000; done | median)
+  hook=$(for _ in $(seq "$reps"); do LD_PRELOAD=$lib "$bin/memprof-workload" pairs "$threads" 20000000; done | median)
+  awk -v t="$threads" -v b="$base" -v h="$hook" \
+    'BEGIN { printf "malloc+free pair, %d thread(s): baseline %.2f ns, hooked %.2f ns, added %+.2f ns\n", t, b, h, h - b }'
+done
+
+time_of() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$s $e" | awk '{ print $2 - $1 }'; }
+plain=$(for _ in $(seq "$reps"); do time_of "$bin/memprof-workload" churn 2000000; done | median)
+pre=$(for _ in $(seq "$reps"); do time_of env LD_PRELOAD="$lib" "$bin/memprof-workload" churn 2000000; done | median)
+linked=$(for _ in $(seq "$reps"); do time_of "$bin/memprof-workload-linked" churn 2000000; done | median)
+awk -v p="$plain" -v q="$pre" -v l="$linked" \
+  'BEGIN { printf "churn (allocation-heavy Swift): plain %.3f s, preloaded %.3f s (x%.3f), linked %.3f s (x%.3f)\n", p, q, q / p, l, l / p }'

@@ -1,0 +1,175 @@
+// Per-thread exact counters: slot ownership, the accounting called by every hook, and the
+// readers that sum all slots.
+#include <errno.h>
+#include <pthread.h>
+#include <malloc.h>
+#include "state.h"
+#include "accounting.h"
+
+static memprof_state g_static_state = {
+  .magic = MEMPROF_MAGIC, .version = MEMPROF_VERSION, .slot_count = MEMPROF_SLOTS,
+  .size = sizeof(memprof_state),
+};
+memprof_state *memprof_g_state = &g_static_state;
+
+// This thread's slot. NULL: not taken yet. SLOT_NONE: taking one right now, or released
+// at thread exit, or none was free: count in the shared counters.
+__thread memprof_slot *memprof_t_slot __attribute__((tls_model("initial-exec")));
+
+int memprof_g_chunk_header;          // read sizes from glibc's chunk header
+static int g_init_state;             // 0 not yet, 1 in progress, 2 done
+static pthread_key_t g_key;
+static int g_key_ok;
+
+// Reads the chunk header the way glibc's malloc_usable_size does, for sizes that exercise
+// small, large and mmapped chunks and aligned blocks; any mismatch means a different
+// allocator or a debugging mode, and malloc_usable_size is used from then on.
+static int chunk_header_agrees(void) {
+  static const size_t sizes[] = {0, 1, 24, 25, 100, 1000, 4096, 70000, 300000, 4u << 20};
+  int ok = 1;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes && ok; i++) {
+    void *p = __libc_malloc(sizes[i]);
+    if (!p) continue;
+    ok = memprof_chunk_usable(p) == malloc_usable_size(p);
+    __libc_free(p);
+    p = __libc_memalign(64, sizes[i] + 8);
+    if (!p) continue;
+    ok = ok && memprof_chunk_usable(p) == malloc_usable_size(p);
+    __libc_free(p);
+  }
+  return ok;
+}
+
+static void release_slot(void *p) {
+  memprof_slot *s = p;
+  int64_t u = s->unflushed_live;
+  s->unflushed_live = 0;
+  if (u) memprof_publish_live(memprof_g_state, u);
+  __atomic_store_n(&s->in_use, 0, __ATOMIC_RELEASE);
+  memprof_t_slot = SLOT_NONE;
+}
+
+static void init_once(void) {
+  // Only the first thread to get here initialises; a rare concurrent first caller simply
+  // counts in the shared counters until it calls again.
+  int expected = 0;
+  if (!__atomic_compare_exchange_n(&g_init_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE))
+    return;
+  memprof_g_state = memprof_attach_shared_state(&g_static_state);
+  memprof_g_chunk_header = chunk_header_agrees();
+  g_key_ok = pthread_key_create(&g_key, release_slot) == 0;
+  __atomic_store_n(&g_init_state, 2, __ATOMIC_RELEASE);
+}
+
+memprof_slot *memprof_acquire_slot(void) {
+  if (memprof_t_slot == SLOT_NONE) return NULL;  // re-entered, or thread is exiting
+  memprof_t_slot = SLOT_NONE;                    // anything we call that allocates counts shared
+  int saved_errno = errno;
+  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) init_once();
+  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) { errno = saved_errno; return NULL; }
+  memprof_state *st = memprof_g_state;
+  memprof_slot *got = NULL;
+  for (uint32_t i = 0; i < MEMPROF_SLOTS && !got; i++) {
+    memprof_slot *s = &st->slots[i];
+    uint32_t zero = 0;
+    if (LOAD(&s->in_use) == 0 &&
+        __atomic_compare_exchange_n(&s->in_use, &zero, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+      got = s;
+      uint32_t hw = LOAD(&st->slots_high_water);
+      while (hw < i + 1 && !__atomic_compare_exchange_n(&st->slots_high_water, &hw, i + 1, 1,
+                                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {}
+    }
+  }
+  // Without a key we could not give the slot back at thread exit: then do not take one.
+  if (got && !(g_key_ok && pthread_setspecific(g_key, got) == 0)) {
+    __atomic_store_n(&got->in_use, 0, __ATOMIC_RELEASE);
+    got = NULL;
+  }
+  if (got) memprof_t_slot = got;
+  errno = saved_errno;
+  return got;
+}
+
+void memprof_raise_peak(memprof_state *st, int64_t candidate) {
+  int64_t peak = LOAD(&st->peak_live);
+  while (candidate > peak &&
+         !__atomic_compare_exchange_n(&st->peak_live, &peak, candidate, 1, __ATOMIC_RELAXED,
+                                      __ATOMIC_RELAXED)) {}
+}
+
+void memprof_publish_live(memprof_state *st, int64_t delta) {
+  int64_t now = ADD(&st->flushed_live, delta) + delta;
+  if (delta > 0) memprof_raise_peak(st, now);
+}
+
+void memprof_account_alloc_shared(size_t requested, size_t usable) {
+  memprof_state *st = memprof_g_state;
+  ADD(&st->allocations, 1);
+  ADD(&st->requested_bytes, requested);
+  ADD(&st->allocated_bytes, usable);
+  memprof_publish_live(st, (int64_t)usable);
+}
+
+void memprof_account_free_shared(size_t usable) {
+  memprof_state *st = memprof_g_state;
+  ADD(&st->frees, 1);
+  ADD(&st->freed_bytes, usable);
+  memprof_publish_live(st, -(int64_t)usable);
+}
+
+void memprof_account_failed(void) {
+  memprof_slot *s = memprof_t_slot;
+  if ((uintptr_t)s > 1) BUMP(&s->failed_allocations, 1);
+  else ADD(&memprof_g_state->failed_allocations, 1);
+}
+
+void memprof_sum_state(const memprof_state *st, memprof_counters *out) {
+  memprof_counters c = {
+    .allocations = LOAD(&st->allocations), .frees = LOAD(&st->frees),
+    .requested_bytes = LOAD(&st->requested_bytes), .allocated_bytes = LOAD(&st->allocated_bytes),
+    .freed_bytes = LOAD(&st->freed_bytes), .failed_allocations = LOAD(&st->failed_allocations),
+  };
+  uint32_t n = __atomic_load_n(&st->slots_high_water, __ATOMIC_ACQUIRE);
+  if (n > MEMPROF_SLOTS) n = MEMPROF_SLOTS;
+  for (uint32_t i = 0; i < n; i++) {
+    const memprof_slot *s = &st->slots[i];
+    c.allocations += LOAD(&s->allocations);
+    c.frees += LOAD(&s->frees);
+    c.requested_bytes += LOAD(&s->requested_bytes);
+    c.allocated_bytes += LOAD(&s->allocated_bytes);
+    c.freed_bytes += LOAD(&s->freed_bytes);
+    c.failed_allocations += LOAD(&s->failed_allocations);
+  }
+  // Loads race with other threads' updates; never report a negative live figure.
+  c.live_bytes = c.allocated_bytes > c.freed_bytes ? c.allocated_bytes - c.freed_bytes : 0;
+  c.live_objects = c.allocations > c.frees ? c.allocations - c.frees : 0;
+  int64_t peak = LOAD(&st->peak_live);
+  c.peak_live_bytes = peak > 0 && (uint64_t)peak > c.live_bytes ? (uint64_t)peak : c.live_bytes;
+  *out = c;
+}
+
+void memprof_read_thread_counters(memprof_counters *out) {
+  memprof_counters c = {0};
+  memprof_slot *s = memprof_t_slot;
+  if (s == NULL) s = memprof_acquire_slot();
+  if ((uintptr_t)s > 1) {
+    c.allocations = s->allocations;
+    c.frees = s->frees;
+    c.requested_bytes = s->requested_bytes;
+    c.allocated_bytes = s->allocated_bytes;
+    c.freed_bytes = s->freed_bytes;
+    c.failed_allocations = s->failed_allocations;
+  }
+  *out = c;
+}
+
+void memprof_read_counters(memprof_counters *out) { memprof_sum_state(memprof_g_state, out); }
+
+int memprof_uses_chunk_header(void) { return memprof_g_chunk_header; }
+
+// A program that never allocates still gets its state set up (and a `memprof run` parent
+// its shared file claimed), so "zero allocations" is told apart from "hook not loaded".
+__attribute__((constructor)) static void memprof_init_at_load(void) {
+  if (memprof_t_slot == NULL) memprof_acquire_slot();
+}

@@ -1,1 +1,0 @@
-#include "memprof_hook.h"

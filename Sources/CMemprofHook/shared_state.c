@@ -1,0 +1,101 @@
+// The state shared with a `memprof run` parent. The parent creates a file of
+// memprof_shared_state_size() bytes and names it in MEMPROF_SHM; the first process to
+// allocate claims it (its pid goes into the header). Everyone else (children it starts,
+// programs they exec) keeps private counters. The parent reads the file after the child
+// ends, however it ends: _exit, a signal, even SIGKILL.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "accounting.h"
+
+static memprof_state *g_shared;
+
+// After fork the child would keep writing into its parent's file: give it a private copy.
+static void detach_in_child(void) {
+  memprof_state *old = memprof_g_state;
+  if (old != g_shared) return;
+  void *m = mmap(NULL, sizeof(memprof_state), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return;  // keep counting into the shared file rather than lose counts
+  memprof_state *copy = m;
+  memcpy(copy, old, sizeof(memprof_state));
+  copy->owner_pid = getpid();
+  memprof_slot *mine = memprof_t_slot;
+  for (uint32_t i = 0; i < MEMPROF_SLOTS; i++)  // only the forking thread lives on
+    if (&old->slots[i] != mine) copy->slots[i].in_use = 0;
+  if ((uintptr_t)mine > 1) memprof_t_slot = &copy->slots[mine - old->slots];
+  memprof_g_state = copy;
+  g_shared = NULL;
+  munmap(old, sizeof(memprof_state));
+}
+
+static void add_counters(memprof_state *to, const memprof_state *from) {
+  ADD(&to->allocations, LOAD(&from->allocations));
+  ADD(&to->frees, LOAD(&from->frees));
+  ADD(&to->requested_bytes, LOAD(&from->requested_bytes));
+  ADD(&to->allocated_bytes, LOAD(&from->allocated_bytes));
+  ADD(&to->freed_bytes, LOAD(&from->freed_bytes));
+  ADD(&to->failed_allocations, LOAD(&from->failed_allocations));
+  ADD(&to->flushed_live, LOAD(&from->flushed_live));
+  memprof_raise_peak(to, LOAD(&from->peak_live));
+}
+
+memprof_state *memprof_attach_shared_state(memprof_state *fallback) {
+  const char *path = getenv("MEMPROF_SHM");
+  if (path == NULL || *path == 0) return fallback;
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0) return fallback;
+  struct stat sb;
+  void *m = MAP_FAILED;
+  if (fstat(fd, &sb) == 0 && (size_t)sb.st_size >= sizeof(memprof_state))
+    m = mmap(NULL, sizeof(memprof_state), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED) return fallback;
+  memprof_state *st = m;
+  int32_t unclaimed = 0;
+  if (st->magic != MEMPROF_MAGIC || st->version != MEMPROF_VERSION ||
+      st->size != sizeof(memprof_state) ||
+      !__atomic_compare_exchange_n(&st->owner_pid, &unclaimed, (int32_t)getpid(), 0,
+                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+    munmap(m, sizeof(memprof_state));
+    return fallback;
+  }
+  g_shared = st;
+  memprof_g_state = st;          // from here on, calls made without a slot count in the file
+  add_counters(st, fallback);    // and what was counted before moves with them
+  pthread_atfork(NULL, NULL, detach_in_child);
+  return st;
+}
+
+size_t memprof_shared_state_size(void) { return sizeof(memprof_state); }
+
+void memprof_init_shared_state(void *p) {
+  memset(p, 0, sizeof(memprof_state));
+  memprof_state *st = p;
+  st->magic = MEMPROF_MAGIC;
+  st->version = MEMPROF_VERSION;
+  st->slot_count = MEMPROF_SLOTS;
+  st->size = sizeof(memprof_state);
+}
+
+static int valid_state(const void *p, size_t size) {
+  const memprof_state *st = p;
+  return p != NULL && size >= sizeof(memprof_state) && st->magic == MEMPROF_MAGIC &&
+         st->version == MEMPROF_VERSION && st->size == sizeof(memprof_state) &&
+         st->slot_count == MEMPROF_SLOTS;
+}
+
+int memprof_read_shared_counters(const void *p, size_t size, memprof_counters *out) {
+  if (!valid_state(p, size)) return -1;
+  memprof_sum_state(p, out);
+  return 0;
+}
+
+int32_t memprof_shared_state_owner(const void *p) {
+  return valid_state(p, sizeof(memprof_state)) ? LOAD(&((const memprof_state *)p)->owner_pid) : 0;
+}

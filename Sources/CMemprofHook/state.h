@@ -1,0 +1,69 @@
+// Private: the layout of the hook's state, shared by the files of this target.
+#ifndef MEMPROF_STATE_H
+#define MEMPROF_STATE_H
+#include <stdint.h>
+#include <stddef.h>
+#include "memprof_hook.h"
+
+#define MEMPROF_SLOTS 4096
+#define MEMPROF_MAGIC 0x4d454d50524f4631ull /* "MEMPROF1" */
+#define MEMPROF_VERSION 1u
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HIDDEN __attribute__((visibility("hidden")))
+
+/// One thread's counters. Written by its owner only (plain load+store, no lock prefix),
+/// read by anyone (relaxed loads). A slot outlives its thread: the next thread that takes
+/// it keeps adding, so the sum over all slots stays exact.
+typedef struct memprof_slot {
+  uint64_t allocations;
+  uint64_t frees;
+  uint64_t requested_bytes;
+  uint64_t allocated_bytes;
+  uint64_t freed_bytes;
+  uint64_t failed_allocations;
+  int64_t unflushed_live;   // owner only: live-byte change not yet added to flushed_live
+  uint32_t in_use;          // 0 free, 1 owned by a thread
+  uint32_t pad0;
+  uint64_t reserved[8];     // sampler state (profiler), keeps the slot at 128 bytes
+} __attribute__((aligned(128))) memprof_slot;
+
+/// The whole state: a header, the shared counters for calls made without a slot
+/// (before a thread has one, after it released it, re-entrant calls), and the slots.
+/// Lives in .bss, or in a file shared with a `memprof run` parent.
+typedef struct memprof_state {
+  uint64_t magic;
+  uint32_t version;
+  uint32_t slot_count;
+  int32_t owner_pid;
+  uint32_t pad0;
+  uint64_t size;
+  uint64_t reserved0[4];
+  // Shared counters (atomic read-modify-write).
+  uint64_t allocations __attribute__((aligned(64)));
+  uint64_t frees;
+  uint64_t requested_bytes;
+  uint64_t allocated_bytes;
+  uint64_t freed_bytes;
+  uint64_t failed_allocations;
+  // Peak tracking: flushed_live is the sum of all published live-byte changes.
+  int64_t flushed_live __attribute__((aligned(64)));
+  int64_t peak_live;
+  uint32_t slots_high_water __attribute__((aligned(64))); // slots ever handed out
+  memprof_slot slots[MEMPROF_SLOTS];
+} memprof_state;
+
+// Relaxed atomics spelled once.
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define ADD(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
+// Owner-only increment: a plain add that readers on other threads may load at any time.
+#define BUMP(p, v) STORE((p), LOAD(p) + (v))
+
+extern memprof_state *memprof_g_state HIDDEN;
+
+HIDDEN void memprof_sum_state(const memprof_state *st, memprof_counters *out);
+HIDDEN void memprof_raise_peak(memprof_state *st, int64_t candidate);
+HIDDEN memprof_state *memprof_attach_shared_state(memprof_state *fallback);
+#endif

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+nonisolated(unsafe) var keptBlocks: [UnsafeMutableRawPointer?] = []
+
+/// Allocation patterns with known exact counts, shared by the tests and benchmarks. This
+/// module does not depend on Memprof: the same code runs linked with the hook
+/// (`memprof-workload-linked`) and without it, under LD_PRELOAD (`memprof-workload`).
+public enum Workloads {
+    /// What a workload did, as counted by the workload itself.
+    public struct Expected: Sendable {
+        public var allocations: UInt64 = 0
+        public var frees: UInt64 = 0
+        public var requestedBytes: UInt64 = 0
+        public init() {}
+        public var json: String {
+            "{\"allocations\":\(allocations),\"frees\":\(frees),\"requested_bytes\":\(requestedBytes)}"
+        }
+    }
+
+    /// Names accepted by `run(_:argument:)`.
+    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill"]
+
+    /// Runs a workload by name; returns nil for an unknown name.
+    public static func run(_ name: String, argument: Int) -> Expected? {
+        switch name {
+        case "threads": return threads(count: 8, operations: argument > 0 ? argument : 1_000_000)
+        case "fork": return forkWhileAllocating(rounds: argument > 0 ? argument : 20)
+        case "c-calls": return cCalls()
+        case "churn": return churn(iterations: argument > 0 ? argument : 2_000_000)
+        case "seed": return seed()
+        case "none": return Expected()
+        case "_exit", "sigterm", "sigint", "sigkill":
+            // Allocate `argument` blocks of 1000 bytes, keep them, then end abruptly.
+            for _ in 0..<max(argument, 1) { keptBlocks.append(malloc(1000)) }
+            switch name {
+            case "_exit": _exit(5)
+            case "sigterm": raise(SIGTERM)
+            case "sigint": raise(SIGINT)
+            default: raise(SIGKILL)
+            }
+            return nil
+        default: return nil
+        }
+    }
+}

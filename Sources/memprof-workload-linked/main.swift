@@ -1,0 +1,17 @@
+// The same workloads as memprof-workload, linked with Memprof: prints what the workload
+// expects and the hook's counters around it, as one JSON object.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Memprof
+import MemprofWorkloads
+
+let args = CommandLine.arguments
+let before = AllocationCounters.read()
+guard args.count >= 2, let expected = Workloads.run(args[1], argument: args.count > 2 ? Int(args[2]) ?? 0 : 0) else {
+    print("usage: memprof-workload-linked NAME [N]; NAME one of \(Workloads.names.joined(separator: ", "))")
+    exit(2)
+}
+let after = AllocationCounters.read()
+let d = after.since(before)
+print("{\"expected\":\(expected.json),\"measured\":{\"allocations\":\(d.allocations),\"frees\":\(d.frees),\"requested_bytes\":\(d.requestedBytes),\"failed\":\(after.failedAllocations - before.failedAllocations)},\"hook_active\":\(Memprof.hookStatus().isActive)}")

@@ -1,0 +1,82 @@
+import Memprof
+
+/// The summary `memprof run` prints when the program ends, and its JSON form.
+struct RunSummary {
+    var command: [String]
+    var result: PreloadRun.Result
+
+    var text: String {
+        let name = command.joined(separator: " ")
+        var out = "\nmemprof: \(name) (pid \(result.pid)) \(ending), \(String(format: "%.2f", result.seconds)) s\n"
+        guard let c = result.counters else {
+            return out + "  no counts: the program never reached the hook (static binary, setuid, or no allocation)\n"
+        }
+        func row(_ label: String, _ value: String) {
+            out += "  " + label.padding(toLength: 20, withPad: " ", startingAt: 0) + value + "\n"
+        }
+        row("allocations", grouped(c.allocations) + "  (calls that returned a new block)")
+        row("frees", grouped(c.frees))
+        row("requested", bytes(c.requestedBytes))
+        row("allocated", bytes(c.allocatedBytes) + "  (usable size)")
+        row("peak live", bytes(c.peakLiveBytes))
+        row("live at exit", bytes(c.liveBytes) + " in \(grouped(c.liveObjects)) blocks")
+        if c.failedAllocations > 0 { row("failed", grouped(c.failedAllocations)) }
+        return out
+    }
+
+    var json: String {
+        var fields: [(String, String)] = [("command", jsonString(command.joined(separator: " "))), ("pid", "\(result.pid)")]
+        switch result.termination {
+        case .exited(let code): fields.append(("exit_code", "\(code)"))
+        case .signaled(let sig): fields.append(("signal", "\(sig)"))
+        }
+        fields.append(("seconds", String(format: "%.6f", result.seconds)))
+        if let c = result.counters {
+            fields += [
+                ("allocations", "\(c.allocations)"), ("frees", "\(c.frees)"),
+                ("requested_bytes", "\(c.requestedBytes)"), ("allocated_bytes", "\(c.allocatedBytes)"),
+                ("freed_bytes", "\(c.freedBytes)"), ("live_bytes", "\(c.liveBytes)"),
+                ("live_objects", "\(c.liveObjects)"), ("peak_live_bytes", "\(c.peakLiveBytes)"),
+                ("failed_allocations", "\(c.failedAllocations)"),
+            ]
+        } else {
+            fields.append(("error", jsonString("the program never reached the hook")))
+        }
+        return "{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+    }
+
+    private var ending: String {
+        switch result.termination {
+        case .exited(let code): return "exited with status \(code)"
+        case .signaled(let sig): return "was killed by signal \(sig)"
+        }
+    }
+
+    private func bytes(_ n: UInt64) -> String { "\(Memprof.formatBytes(n)) (\(grouped(n)) B)" }
+}
+
+func grouped(_ n: UInt64) -> String {
+    let digits = Array(String(n))
+    var out = ""
+    for (i, d) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(d)
+    }
+    return out
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}

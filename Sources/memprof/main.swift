@@ -1,2 +1,0 @@
-import Memprof
-print("memprof")

@@ -1,2 +1,0 @@
-import XCTest
-final class MemprofCLITestsPlaceholder: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }

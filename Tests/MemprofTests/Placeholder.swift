@@ -1,2 +1,0 @@
-import XCTest
-final class MemprofTestsPlaceholder: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
