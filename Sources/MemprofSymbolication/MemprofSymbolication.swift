@@ -1,2 +1,0 @@
-/// Symbolication: addresses and mappings to demangled names and file:line.
-public enum MemprofSymbolication {}

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A frame before demangling: the name as the linker or DWARF spells it.
+struct RawFrame: Equatable {
+    var mangledName: String
+    var file: String
+    var line: Int
+    var column: Int
+    var isInlined: Bool
+    var startLine: Int
+}
+
+/// Symbolizes ELF virtual addresses of one file: DWARF for inlined frames and lines, the
+/// symbol table for the outermost function name (as llvm-symbolizer does), separate debug
+/// files found by build ID or `.gnu_debuglink`.
+final class ModuleSymbolizer {
+    let elf: ELFFile
+    /// The separate debug-info file, when the module's own file has no DWARF.
+    let debugFile: ELFFile?
+    let symbols: ELFSymbolTable
+    let dwarf: DWARFContext?
+
+    /// Loads `path` (or the in-memory vDSO image) and finds its debug information.
+    convenience init(module: LoadedModule, isSelf: Bool) throws {
+        if module.isVDSO {
+            guard isSelf else { throw SymbolicationError.cannotOpen(path: module.path, errno: ENOENT) }
+            let top = module.executableRanges.map(\.limit).max() ?? module.limit
+            try self.init(elf: ELFFile(file: ProcMaps.vdsoImage(start: module.baseAddress, limit: top)), originalPath: nil)
+        } else {
+            try self.init(elf: ELFFile(path: module.openPath), originalPath: module.path)
+        }
+    }
+
+    init(elf: ELFFile, originalPath: String?) {
+        self.elf = elf
+        var debug: ELFFile?
+        if elf.section(named: ".debug_info") == nil {
+            debug = ModuleSymbolizer.findDebugFile(for: elf, path: originalPath ?? elf.path)
+        }
+        debugFile = debug
+        // Symbols come from the file itself (`.symtab`, else `.dynsym`), never from the debug
+        // file, whose `.symtab` adds internal aliases (`__GI_*`) and split parts (`*.cold`).
+        symbols = ELFSymbolTable(elf: elf)
+        dwarf = DWARFContext(sections: DWARFSections(elf: debug ?? elf))
+    }
+
+    /// Whether DWARF information (and so inlined frames, files and lines) is available.
+    var hasDebugInfo: Bool { dwarf != nil }
+
+    /// Frames at ELF virtual address `address`, innermost first; empty when nothing is known.
+    func symbolize(_ address: UInt64) -> [RawFrame] {
+        var frames = dwarf?.frames(at: address) ?? []
+        if frames.isEmpty { frames = [DWARFFrame()] }
+        // As llvm-symbolizer does, the file's own symbol table names the outermost frame.
+        let outer = frames.count - 1
+        if let symbol = symbols.lookup(address), !symbol.name.isEmpty {
+            frames[outer].linkageName = symbol.name
+            if frames[outer].file == nil && !symbol.file.isEmpty { frames[outer].file = symbol.file }
+        }
+        let result = frames.enumerated().map { i, f in
+            RawFrame(mangledName: f.linkageName ?? f.name ?? "", file: f.file ?? "", line: f.line, column: f.column,
+                     isInlined: i < frames.count - 1, startLine: f.declLine)
+        }
+        if result.count == 1 && result[0].mangledName.isEmpty && result[0].file.isEmpty { return [] }
+        return result
+    }
+
+    /// Looks for a separate debug file: `/usr/lib/debug/.build-id/xx/yyyy.debug`, then the
+    /// `.gnu_debuglink` name beside the file, in its `.debug/` folder and under
+    /// `/usr/lib/debug`. The CRC is not checked; a file without `.debug_info` is ignored.
+    static func findDebugFile(for elf: ELFFile, path: String) -> ELFFile? {
+        var candidates: [String] = []
+        if let id = elf.buildID, id.count >= 2 {
+            let hex = id.hexString
+            candidates.append("/usr/lib/debug/.build-id/\(hex.prefix(2))/\(hex.dropFirst(2)).debug")
+        }
+        if let link = elf.debugLink, !link.contains("/") {
+            let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+            candidates += ["\(dir)/\(link)", "\(dir)/.debug/\(link)", "/usr/lib/debug\(dir)/\(link)"]
+        }
+        for candidate in candidates where candidate != path && access(candidate, R_OK) == 0 {
+            if let file = try? ELFFile(path: candidate), file.section(named: ".debug_info") != nil {
+                return file
+            }
+        }
+        return nil
+    }
+}

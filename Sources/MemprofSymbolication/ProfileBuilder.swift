@@ -1,0 +1,135 @@
+import MemprofProfile
+
+/// Collects raw stacks (return addresses, leaf first) with their values and turns them into a
+/// symbolized pprof `Profile`.
+///
+/// - one `Location` per unique address, with one `Line` per frame (innermost first, so
+///   inlined calls show as several lines of one location); `Location.address` keeps the
+///   address as captured, while the lookup uses `address - 1` for return addresses so it
+///   lands on the call instruction, as Go's runtime does;
+/// - one `Function` per (name, linker name, file, start line);
+/// - one `Mapping` per loaded module (main executable first) whose `has*` flags say truthfully
+///   what every location in it got.
+///
+/// ```swift
+/// let builder = ProfileBuilder(symbolizer: try Symbolizer(),
+///                              sampleTypes: [ValueType(type: "alloc_space", unit: "bytes")])
+/// builder.add(stack: [0x5555_5555_1234, 0x5555_5555_2345], values: [4096])
+/// let profile = builder.build()
+/// ```
+public final class ProfileBuilder {
+    public let symbolizer: Symbolizer?
+    public var sampleTypes: [ValueType]
+    public var periodType: ValueType?
+    public var period: Int64
+    public var timeNanos: Int64 = 0
+    public var durationNanos: Int64 = 0
+    public var comments: [String] = []
+    public var defaultSampleType = ""
+    public var dropFrames = ""
+    public var keepFrames = ""
+    /// When true the leaf address is also a return address (stacks captured inside an
+    /// allocator hook), so it is looked up at `address - 1` too. Default: the leaf is exact.
+    public var leafIsReturnAddress = false
+
+    private var samples: [Sample] = []
+    private var locationIDs: [UInt64: UInt64] = [:]
+    private var addressOrder: [(address: UInt64, isReturn: Bool)] = []
+
+    public init(symbolizer: Symbolizer?, sampleTypes: [ValueType], periodType: ValueType? = nil, period: Int64 = 0) {
+        self.symbolizer = symbolizer
+        self.sampleTypes = sampleTypes
+        self.periodType = periodType
+        self.period = period
+    }
+
+    /// Adds one sample: a stack of addresses (leaf first) and one value per sample type.
+    public func add(stack: [UInt64], values: [Int64], labels: [String: [String]] = [:],
+                    numericLabels: [String: [Int64]] = [:], numericUnits: [String: [String]] = [:]) {
+        var ids: [UInt64] = []
+        ids.reserveCapacity(stack.count)
+        for (i, address) in stack.enumerated() {
+            if let id = locationIDs[address] {
+                ids.append(id)
+            } else {
+                let id = UInt64(addressOrder.count + 1)
+                locationIDs[address] = id
+                addressOrder.append((address, i > 0 || leafIsReturnAddress))
+                ids.append(id)
+            }
+        }
+        samples.append(Sample(locationIDs: ids, values: values, labels: labels,
+                              numericLabels: numericLabels, numericUnits: numericUnits))
+    }
+
+    /// Symbolizes every unique address and assembles the profile.
+    public func build() -> Profile {
+        let modules = symbolizer?.modules ?? []
+        var mappings = modules.enumerated().map { i, m in
+            Mapping(id: UInt64(i + 1), start: m.start, limit: m.limit, offset: m.fileOffset, file: m.path,
+                    buildID: m.buildID)
+        }
+        // Per mapping: locations seen, and how many had a function / file / line.
+        var stats = [(count: Int, functions: Int, files: Int, lines: Int)](repeating: (0, 0, 0, 0), count: modules.count)
+        var functionIDs: [FunctionKey: UInt64] = [:]
+        var functions: [Function] = []
+        var locations: [Location] = []
+        locations.reserveCapacity(addressOrder.count)
+
+        for (n, entry) in addressOrder.enumerated() {
+            var location = Location(id: UInt64(n + 1), address: entry.address)
+            guard let symbolizer else {
+                locations.append(location)
+                continue
+            }
+            let mappingIndex = modules.firstIndex { $0.contains(entry.address) }
+            if let mappingIndex { location.mappingID = UInt64(mappingIndex + 1) }
+            let lookup = entry.isReturn && entry.address > 0 ? entry.address - 1 : entry.address
+            let frames = symbolizer.symbolize(lookup)
+            for frame in frames {
+                let key = FunctionKey(name: frame.function, systemName: frame.mangledName, file: frame.file,
+                                      startLine: frame.functionStartLine)
+                let id: UInt64
+                if let known = functionIDs[key] {
+                    id = known
+                } else {
+                    id = UInt64(functions.count + 1)
+                    functionIDs[key] = id
+                    functions.append(Function(id: id, name: frame.function, systemName: frame.mangledName,
+                                              filename: frame.file, startLine: Int64(frame.functionStartLine)))
+                }
+                location.lines.append(Line(functionID: id, line: Int64(frame.line), column: Int64(frame.column)))
+            }
+            if let mappingIndex {
+                stats[mappingIndex].count += 1
+                if !frames.isEmpty && frames.allSatisfy({ !$0.function.isEmpty }) { stats[mappingIndex].functions += 1 }
+                if !frames.isEmpty && frames.allSatisfy({ !$0.file.isEmpty }) { stats[mappingIndex].files += 1 }
+                if frames.contains(where: { $0.line > 0 }) { stats[mappingIndex].lines += 1 }
+            }
+            locations.append(location)
+        }
+
+        for i in mappings.indices {
+            let s = stats[i]
+            guard s.count > 0 else { continue }
+            mappings[i].hasFunctions = s.functions == s.count
+            mappings[i].hasFilenames = s.files == s.count
+            mappings[i].hasLineNumbers = s.lines == s.count
+            // Inline frames are complete only where DWARF describes the code.
+            mappings[i].hasInlineFrames = symbolizer?.capabilities(of: modules[i])?.hasDebugInfo == true
+                && s.files == s.count
+        }
+
+        return Profile(sampleTypes: sampleTypes, samples: samples, mappings: mappings, locations: locations,
+                       functions: functions, dropFrames: dropFrames, keepFrames: keepFrames, timeNanos: timeNanos,
+                       durationNanos: durationNanos, periodType: periodType, period: period, comments: comments,
+                       defaultSampleType: defaultSampleType)
+    }
+
+    private struct FunctionKey: Hashable {
+        var name: String
+        var systemName: String
+        var file: String
+        var startLine: Int
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class MemprofSymbolicationTestsPlaceholder: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
