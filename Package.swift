@@ -28,7 +28,7 @@ let package = Package(
         // No unsafe flags here: they would make the package unusable as a dependency.
         .target(
             name: "CMemprofHook",
-            exclude: ["hooked_symbols.def"],
+            exclude: ["hooked_symbols.def", "module_table.h"],
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("dl")]
         ),
         .target(

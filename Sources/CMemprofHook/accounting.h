@@ -20,9 +20,8 @@ extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
 HIDDEN memprof_slot *memprof_acquire_slot(void);
+HIDDEN void memprof_forget_if_sampled(void *p);
 HIDDEN void memprof_publish_live(memprof_state *st, int64_t delta);
-HIDDEN void memprof_account_alloc_shared(size_t requested, size_t usable);
-HIDDEN void memprof_account_free_shared(size_t usable);
 HIDDEN void memprof_account_failed(void);
 
 /// Usable size from glibc's chunk header: size field below the block, low 3 bits are flags
@@ -37,41 +36,72 @@ static inline size_t memprof_block_size(void *p) {
   return LIKELY(memprof_g_chunk_header) ? memprof_chunk_usable(p) : malloc_usable_size(p);
 }
 
-static inline memprof_slot *memprof_slot_for_thread(void) {
-  memprof_slot *s = memprof_t_slot;
-  if (LIKELY((uintptr_t)s > 1)) return s;
-  return s == NULL ? memprof_acquire_slot() : NULL;
-}
+// The hot path. A thread has a slot only when sizes can be read from the chunk header (see
+// memprof_acquire_slot); otherwise every call takes the slow path with malloc_usable_size.
+// Shape chosen for the machine code: one TLS load decides between the fast
+// path and a slow one, and every rare case (no slot yet, flush, new peak) is a tail call, so
+// the fast path saves no registers and calls nothing but glibc.
 
-static inline void memprof_account_alloc(size_t requested, size_t usable) {
-  memprof_slot *s = memprof_slot_for_thread();
-  if (UNLIKELY(!s)) { memprof_account_alloc_shared(requested, usable); return; }
+HIDDEN void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret);
+
+/// Slow path of an allocation: no slot (first call of a thread, re-entry, exiting thread),
+/// or sizes read with malloc_usable_size.
+HIDDEN void *memprof_alloc_slow(void *p, size_t requested);
+/// Publishes a slot's live-byte change and raises the peak if needed.
+HIDDEN void *memprof_alloc_flush(void *p, memprof_slot *s, int64_t unflushed);
+HIDDEN void *memprof_alloc_new_peak(void *p, int64_t candidate);
+/// Slow path of free: no slot, or sizes read with malloc_usable_size. Frees the block.
+HIDDEN void memprof_free_slow(void *p);
+HIDDEN void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed);
+/// A sampled allocation: records it with its stack, then finishes the accounting.
+HIDDEN void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret);
+extern uint8_t memprof_g_sample_pages[] HIDDEN;
+#define MEMPROF_PAGE_FILTER_MASK ((1u << 20) - 1)
+
+/// Accounts a block glibc just returned (p may be NULL) and returns it.
+HOOK_TEXT static inline void *memprof_account_alloc(void *p, size_t requested) {
+  memprof_slot *s = memprof_t_slot;
+  if (UNLIKELY(p == NULL || (uintptr_t)s <= 1)) return memprof_alloc_slow(p, requested);
+  size_t usable = memprof_chunk_usable(p);
   BUMP(&s->allocations, 1);
   BUMP(&s->requested_bytes, requested);
   BUMP(&s->allocated_bytes, usable);
   int64_t u = s->unflushed_live + (int64_t)usable;
-  if (UNLIKELY(u >= MEMPROF_FLUSH_BYTES)) {
-    s->unflushed_live = 0;
-    memprof_publish_live(memprof_g_state, u);
-    return;
-  }
+  int64_t left = s->until_sample - (int64_t)usable;
+  s->until_sample = left;
+  // The interposer's return address is the caller even when its code has no frame pointer.
+  if (UNLIKELY(left < 0)) return memprof_alloc_sampled(p, s, u, __builtin_return_address(0));
+  if (UNLIKELY(u >= MEMPROF_FLUSH_BYTES)) return memprof_alloc_flush(p, s, u);
   s->unflushed_live = u;
   memprof_state *st = memprof_g_state;
   int64_t candidate = LOAD(&st->flushed_live) + u;
-  if (UNLIKELY(candidate > LOAD(&st->peak_live))) memprof_raise_peak(st, candidate);
+  if (UNLIKELY(candidate > LOAD(&st->peak_live))) return memprof_alloc_new_peak(p, candidate);
+  return p;
 }
 
-static inline void memprof_account_free(size_t usable) {
-  memprof_slot *s = memprof_slot_for_thread();
-  if (UNLIKELY(!s)) { memprof_account_free_shared(usable); return; }
+/// Accounts a block about to be given back, then gives it back to glibc.
+HOOK_TEXT static inline void memprof_account_free_and_free(void *p) {
+  memprof_slot *s = memprof_t_slot;
+  // A block on a page that holds a sampled block may be sampled: the slow path looks it up.
+  if (UNLIKELY(p == NULL || (uintptr_t)s <= 1 ||
+               memprof_g_sample_pages[((uintptr_t)p >> 12) & MEMPROF_PAGE_FILTER_MASK])) {
+    memprof_free_slow(p);
+    return;
+  }
+  size_t usable = memprof_chunk_usable(p);
   BUMP(&s->frees, 1);
   BUMP(&s->freed_bytes, usable);
   int64_t u = s->unflushed_live - (int64_t)usable;
   if (UNLIKELY(u <= -MEMPROF_FLUSH_BYTES)) {
-    s->unflushed_live = 0;
-    memprof_publish_live(memprof_g_state, u);
+    memprof_free_flush(p, s, u);
     return;
   }
   s->unflushed_live = u;
+  __libc_free(p);
 }
+
+/// Accounting without the allocator call, for realloc: a block given back.
+HIDDEN void memprof_account_release(size_t usable);
+/// Accounting without the allocator call, for realloc: a block handed out.
+HIDDEN void memprof_account_new(void *p, size_t requested, size_t usable, void *ret);
 #endif

@@ -4,12 +4,14 @@
 #include <pthread.h>
 #include <malloc.h>
 #include "state.h"
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "accounting.h"
+#include "sampler.h"
 
-static memprof_state g_static_state = {
-  .magic = MEMPROF_MAGIC, .version = MEMPROF_VERSION, .slot_count = MEMPROF_SLOTS,
-  .size = sizeof(memprof_state),
-};
+// Zero-initialised so it stays in .bss (half a megabyte of slots, touched only as threads
+// come); the header is filled in at the first call.
+static memprof_state g_static_state;
 memprof_state *memprof_g_state = &g_static_state;
 
 // This thread's slot. NULL: not taken yet. SLOT_NONE: taking one right now, or released
@@ -56,7 +58,13 @@ static void init_once(void) {
   if (!__atomic_compare_exchange_n(&g_init_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE))
     return;
-  memprof_g_state = memprof_attach_shared_state(&g_static_state);
+  g_static_state.magic = MEMPROF_MAGIC;
+  g_static_state.version = MEMPROF_VERSION;
+  g_static_state.slot_count = MEMPROF_SLOTS;
+  g_static_state.size = sizeof(memprof_state);
+  memprof_sampler *shared_sampler = NULL;
+  memprof_g_state = memprof_attach_shared_state(&g_static_state, (void **)&shared_sampler);
+  memprof_sampler_init(shared_sampler);
   memprof_g_chunk_header = chunk_header_agrees();
   g_key_ok = pthread_key_create(&g_key, release_slot) == 0;
   __atomic_store_n(&g_init_state, 2, __ATOMIC_RELEASE);
@@ -67,7 +75,11 @@ memprof_slot *memprof_acquire_slot(void) {
   memprof_t_slot = SLOT_NONE;                    // anything we call that allocates counts shared
   int saved_errno = errno;
   if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) init_once();
-  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) { errno = saved_errno; return NULL; }
+  // Without the fast size read, no slots: the slow path reads sizes with malloc_usable_size.
+  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2 || !memprof_g_chunk_header) {
+    errno = saved_errno;
+    return NULL;
+  }
   memprof_state *st = memprof_g_state;
   memprof_slot *got = NULL;
   for (uint32_t i = 0; i < MEMPROF_SLOTS && !got; i++) {
@@ -86,7 +98,10 @@ memprof_slot *memprof_acquire_slot(void) {
     __atomic_store_n(&got->in_use, 0, __ATOMIC_RELEASE);
     got = NULL;
   }
-  if (got) memprof_t_slot = got;
+  if (got) {
+    memprof_slot_start_sampling(got, syscall(SYS_gettid) == getpid());
+    memprof_t_slot = got;
+  }
   errno = saved_errno;
   return got;
 }
@@ -103,23 +118,112 @@ void memprof_publish_live(memprof_state *st, int64_t delta) {
   if (delta > 0) memprof_raise_peak(st, now);
 }
 
-void memprof_account_alloc_shared(size_t requested, size_t usable) {
-  memprof_state *st = memprof_g_state;
-  ADD(&st->allocations, 1);
-  ADD(&st->requested_bytes, requested);
-  ADD(&st->allocated_bytes, usable);
-  memprof_publish_live(st, (int64_t)usable);
+// The slow paths of accounting.h. A thread without a slot (none yet, re-entered, exiting,
+// none free) counts in the shared counters with atomic adds.
+
+static inline memprof_slot *slot_or_acquire(void) {
+  memprof_slot *s = memprof_t_slot;
+  if (LIKELY((uintptr_t)s > 1)) return s;
+  return s == NULL ? memprof_acquire_slot() : NULL;
 }
 
-void memprof_account_free_shared(size_t usable) {
+HOOK_TEXT void memprof_account_new(void *p, size_t requested, size_t usable, void *ret) {
+  memprof_slot *s = slot_or_acquire();
+  if (s == NULL) {
+    memprof_state *st = memprof_g_state;
+    ADD(&st->allocations, 1);
+    ADD(&st->requested_bytes, requested);
+    ADD(&st->allocated_bytes, usable);
+    memprof_publish_live(st, (int64_t)usable);
+    return;
+  }
+  BUMP(&s->allocations, 1);
+  BUMP(&s->requested_bytes, requested);
+  BUMP(&s->allocated_bytes, usable);
+  s->until_sample -= (int64_t)usable;
+  if (s->until_sample < 0 && p != NULL) memprof_sample(p, usable, s, (uintptr_t)__builtin_frame_address(0), ret);
+  int64_t u = s->unflushed_live + (int64_t)usable;
+  if (u >= MEMPROF_FLUSH_BYTES) {
+    s->unflushed_live = 0;
+    memprof_publish_live(memprof_g_state, u);
+    return;
+  }
+  s->unflushed_live = u;
   memprof_state *st = memprof_g_state;
-  ADD(&st->frees, 1);
-  ADD(&st->freed_bytes, usable);
-  memprof_publish_live(st, -(int64_t)usable);
+  int64_t candidate = LOAD(&st->flushed_live) + u;
+  if (candidate > LOAD(&st->peak_live)) memprof_raise_peak(st, candidate);
+}
+
+HOOK_TEXT void memprof_account_release(size_t usable) {
+  memprof_slot *s = slot_or_acquire();
+  if (s == NULL) {
+    memprof_state *st = memprof_g_state;
+    ADD(&st->frees, 1);
+    ADD(&st->freed_bytes, usable);
+    memprof_publish_live(st, -(int64_t)usable);
+    return;
+  }
+  BUMP(&s->frees, 1);
+  BUMP(&s->freed_bytes, usable);
+  int64_t u = s->unflushed_live - (int64_t)usable;
+  if (u <= -MEMPROF_FLUSH_BYTES) {
+    s->unflushed_live = 0;
+    memprof_publish_live(memprof_g_state, u);
+    return;
+  }
+  s->unflushed_live = u;
+}
+
+HOOK_TEXT void *memprof_alloc_slow(void *p, size_t requested) {
+  if (p == NULL) {
+    memprof_account_failed();
+    return NULL;
+  }
+  memprof_account_new(p, requested, memprof_block_size(p), NULL);
+  return p;
+}
+
+void *memprof_alloc_flush(void *p, memprof_slot *s, int64_t unflushed) {
+  s->unflushed_live = 0;
+  memprof_publish_live(memprof_g_state, unflushed);
+  return p;
+}
+
+void *memprof_alloc_new_peak(void *p, int64_t candidate) {
+  memprof_raise_peak(memprof_g_state, candidate);
+  return p;
+}
+
+void memprof_forget_if_sampled(void *p) {
+  if (memprof_g_sample_pages[((uintptr_t)p >> 12) & MEMPROF_PAGE_FILTER_MASK]) memprof_sample_forget(p);
+}
+
+HOOK_TEXT void memprof_free_slow(void *p) {
+  if (p != NULL) {
+    memprof_forget_if_sampled(p);
+    memprof_account_release(memprof_block_size(p));
+  }
+  __libc_free(p);
+}
+
+HOOK_TEXT void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret) {
+  memprof_sample(p, memprof_chunk_usable(p), s, (uintptr_t)__builtin_frame_address(0), ret);
+  if (unflushed >= MEMPROF_FLUSH_BYTES) return memprof_alloc_flush(p, s, unflushed);
+  s->unflushed_live = unflushed;
+  memprof_state *st = memprof_g_state;
+  int64_t candidate = LOAD(&st->flushed_live) + unflushed;
+  if (candidate > LOAD(&st->peak_live)) memprof_raise_peak(st, candidate);
+  return p;
+}
+
+void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed) {
+  s->unflushed_live = 0;
+  memprof_publish_live(memprof_g_state, unflushed);
+  __libc_free(p);
 }
 
 void memprof_account_failed(void) {
-  memprof_slot *s = memprof_t_slot;
+  memprof_slot *s = slot_or_acquire();
   if ((uintptr_t)s > 1) BUMP(&s->failed_allocations, 1);
   else ADD(&memprof_g_state->failed_allocations, 1);
 }
@@ -149,6 +253,8 @@ void memprof_sum_state(const memprof_state *st, memprof_counters *out) {
   *out = c;
 }
 
+// Thread readings need a slot; without the chunk-header fast path there is none (all counts
+// are shared), and they read as zero.
 void memprof_read_thread_counters(memprof_counters *out) {
   memprof_counters c = {0};
   memprof_slot *s = memprof_t_slot;

@@ -8,35 +8,28 @@
 #include <stdint.h>
 #include "accounting.h"
 
-static inline void *account_new_block(void *p, size_t requested) {
-  if (LIKELY(p != NULL)) memprof_account_alloc(requested, memprof_block_size(p));
-  else memprof_account_failed();
-  return p;
+HOOK_TEXT void *malloc(size_t size) {
+  return memprof_account_alloc(__libc_malloc(size), size);
 }
 
-void *malloc(size_t size) {
-  return account_new_block(__libc_malloc(size), size);
+HOOK_TEXT void free(void *ptr) {
+  memprof_account_free_and_free(ptr);
 }
 
-void free(void *ptr) {
-  if (LIKELY(ptr != NULL)) memprof_account_free(memprof_block_size(ptr));
-  __libc_free(ptr);
-}
-
-void *calloc(size_t count, size_t size) {
+HOOK_TEXT void *calloc(size_t count, size_t size) {
   size_t total;
-  void *p = __libc_calloc(count, size);
-  if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;
-  return account_new_block(p, total);
+  if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;  // glibc fails it
+  return memprof_account_alloc(__libc_calloc(count, size), total);
 }
 
 // realloc(p, n) with p != NULL gives back the old block and hands out a new one (possibly
 // at the same address); realloc(p, 0) only frees; a failed realloc changes nothing.
-static void *realloc_accounted(void *ptr, size_t size) {
-  if (ptr == NULL) return malloc(size);
+HOOK_TEXT static void *realloc_accounted(void *ptr, size_t size, void *ret) {
+  if (ptr == NULL) return memprof_account_alloc(__libc_malloc(size), size);
   size_t old = memprof_block_size(ptr);
+  memprof_forget_if_sampled(ptr);  // realloc moves or resizes it: a new block from here on
   if (size == 0) {
-    memprof_account_free(old);
+    memprof_account_release(old);
     return __libc_realloc(ptr, 0);
   }
   void *p = __libc_realloc(ptr, size);
@@ -44,51 +37,49 @@ static void *realloc_accounted(void *ptr, size_t size) {
     memprof_account_failed();
     return NULL;
   }
-  memprof_account_free(old);
-  memprof_account_alloc(size, memprof_block_size(p));
+  memprof_account_release(old);
+  memprof_account_new(p, size, memprof_block_size(p), ret);
   return p;
 }
 
-void *realloc(void *ptr, size_t size) { return realloc_accounted(ptr, size); }
+HOOK_TEXT void *realloc(void *ptr, size_t size) {
+  return realloc_accounted(ptr, size, __builtin_return_address(0));
+}
 
-void *reallocarray(void *ptr, size_t count, size_t size) {
+HOOK_TEXT void *reallocarray(void *ptr, size_t count, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(count, size, &total)) {
     memprof_account_failed();
     errno = ENOMEM;
     return NULL;
   }
-  return realloc_accounted(ptr, total);
+  return realloc_accounted(ptr, total, __builtin_return_address(0));
 }
 
-void *memalign(size_t alignment, size_t size) {
-  return account_new_block(__libc_memalign(alignment, size), size);
+HOOK_TEXT void *memalign(size_t alignment, size_t size) {
+  return memprof_account_alloc(__libc_memalign(alignment, size), size);
 }
 
-void *aligned_alloc(size_t alignment, size_t size) {
-  return account_new_block(__libc_memalign(alignment, size), size);
+HOOK_TEXT void *aligned_alloc(size_t alignment, size_t size) {
+  return memprof_account_alloc(__libc_memalign(alignment, size), size);
 }
 
-int posix_memalign(void **out, size_t alignment, size_t size) {
+HOOK_TEXT int posix_memalign(void **out, size_t alignment, size_t size) {
   // glibc's checks, in its order: a power of two that is a multiple of sizeof(void *).
   if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0 || alignment == 0)
     return EINVAL;
-  void *p = __libc_memalign(alignment, size);
-  if (UNLIKELY(p == NULL)) {
-    memprof_account_failed();
-    return ENOMEM;
-  }
-  memprof_account_alloc(size, memprof_block_size(p));
+  void *p = memprof_account_alloc(__libc_memalign(alignment, size), size);
+  if (UNLIKELY(p == NULL)) return ENOMEM;
   *out = p;
   return 0;
 }
 
-void *valloc(size_t size) {
-  return account_new_block(__libc_valloc(size), size);
+HOOK_TEXT void *valloc(size_t size) {
+  return memprof_account_alloc(__libc_valloc(size), size);
 }
 
-void *pvalloc(size_t size) {
-  return account_new_block(__libc_pvalloc(size), size);
+HOOK_TEXT void *pvalloc(size_t size) {
+  return memprof_account_alloc(__libc_pvalloc(size), size);
 }
 
 // 1 when every hooked symbol, looked up the way shared libraries bind to it, is ours.

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "accounting.h"
+#include "sampler.h"
 
-static memprof_state *g_shared;
+#define SHARED_SIZE (MEMPROF_SAMPLER_OFFSET + sizeof(memprof_sampler))
+
+static memprof_state *g_shared;  // the whole mapping starts here
 
 // After fork the child would keep writing into its parent's file: give it a private copy.
 static void detach_in_child(void) {
@@ -26,12 +30,13 @@ static void detach_in_child(void) {
   memcpy(copy, old, sizeof(memprof_state));
   copy->owner_pid = getpid();
   memprof_slot *mine = memprof_t_slot;
+  // The sampler's atfork handler drops the shared tables; the counters continue privately.
   for (uint32_t i = 0; i < MEMPROF_SLOTS; i++)  // only the forking thread lives on
     if (&old->slots[i] != mine) copy->slots[i].in_use = 0;
   if ((uintptr_t)mine > 1) memprof_t_slot = &copy->slots[mine - old->slots];
   memprof_g_state = copy;
   g_shared = NULL;
-  munmap(old, sizeof(memprof_state));
+  munmap(old, SHARED_SIZE);
 }
 
 static void add_counters(memprof_state *to, const memprof_state *from) {
@@ -45,34 +50,47 @@ static void add_counters(memprof_state *to, const memprof_state *from) {
   memprof_raise_peak(to, LOAD(&from->peak_live));
 }
 
-memprof_state *memprof_attach_shared_state(memprof_state *fallback) {
+memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampler) {
   const char *path = getenv("MEMPROF_SHM");
   if (path == NULL || *path == 0) return fallback;
   int fd = open(path, O_RDWR | O_CLOEXEC);
   if (fd < 0) return fallback;
   struct stat sb;
   void *m = MAP_FAILED;
-  if (fstat(fd, &sb) == 0 && (size_t)sb.st_size >= sizeof(memprof_state))
-    m = mmap(NULL, sizeof(memprof_state), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  close(fd);
-  if (m == MAP_FAILED) return fallback;
+  if (fstat(fd, &sb) == 0 && (size_t)sb.st_size >= SHARED_SIZE)
+    m = mmap(NULL, SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  if (m == MAP_FAILED) {
+    close(fd);
+    return fallback;
+  }
   memprof_state *st = m;
   int32_t unclaimed = 0;
-  if (st->magic != MEMPROF_MAGIC || st->version != MEMPROF_VERSION ||
-      st->size != sizeof(memprof_state) ||
-      !__atomic_compare_exchange_n(&st->owner_pid, &unclaimed, (int32_t)getpid(), 0,
-                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-    munmap(m, sizeof(memprof_state));
+  int valid = st->magic == MEMPROF_MAGIC && st->version == MEMPROF_VERSION && st->size == sizeof(memprof_state);
+  int claimed = valid && __atomic_compare_exchange_n(&st->owner_pid, &unclaimed, (int32_t)getpid(), 0,
+                                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+  if (valid && !claimed && unclaimed == (int32_t)getpid()) {
+    // The same process after exec: its counts go on; the old image's threads are gone, and
+    // its samples point into code that is no longer mapped, so the sampler starts afresh
+    // (the hole punched reads back as zeros without touching the pages).
+    for (uint32_t i = 0; i < MEMPROF_SLOTS; i++) __atomic_store_n(&st->slots[i].in_use, 0, __ATOMIC_RELAXED);
+    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)MEMPROF_SAMPLER_OFFSET,
+              (off_t)sizeof(memprof_sampler));
+    claimed = 1;
+  }
+  close(fd);
+  if (!claimed) {
+    munmap(m, SHARED_SIZE);
     return fallback;
   }
   g_shared = st;
+  *sampler = (char *)m + MEMPROF_SAMPLER_OFFSET;
   memprof_g_state = st;          // from here on, calls made without a slot count in the file
   add_counters(st, fallback);    // and what was counted before moves with them
   pthread_atfork(NULL, NULL, detach_in_child);
   return st;
 }
 
-size_t memprof_shared_state_size(void) { return sizeof(memprof_state); }
+size_t memprof_shared_state_size(void) { return SHARED_SIZE; }
 
 void memprof_init_shared_state(void *p) {
   memset(p, 0, sizeof(memprof_state));
@@ -83,19 +101,19 @@ void memprof_init_shared_state(void *p) {
   st->size = sizeof(memprof_state);
 }
 
-static int valid_state(const void *p, size_t size) {
+int memprof_valid_shared_state(const void *p, size_t size) {
   const memprof_state *st = p;
-  return p != NULL && size >= sizeof(memprof_state) && st->magic == MEMPROF_MAGIC &&
+  return p != NULL && size >= SHARED_SIZE && st->magic == MEMPROF_MAGIC &&
          st->version == MEMPROF_VERSION && st->size == sizeof(memprof_state) &&
          st->slot_count == MEMPROF_SLOTS;
 }
 
 int memprof_read_shared_counters(const void *p, size_t size, memprof_counters *out) {
-  if (!valid_state(p, size)) return -1;
+  if (!memprof_valid_shared_state(p, size)) return -1;
   memprof_sum_state(p, out);
   return 0;
 }
 
 int32_t memprof_shared_state_owner(const void *p) {
-  return valid_state(p, sizeof(memprof_state)) ? LOAD(&((const memprof_state *)p)->owner_pid) : 0;
+  return memprof_valid_shared_state(p, SHARED_SIZE) ? LOAD(&((const memprof_state *)p)->owner_pid) : 0;
 }

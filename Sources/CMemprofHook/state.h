@@ -26,7 +26,10 @@ typedef struct memprof_slot {
   int64_t unflushed_live;   // owner only: live-byte change not yet added to flushed_live
   uint32_t in_use;          // 0 free, 1 owned by a thread
   uint32_t pad0;
-  uint64_t reserved[8];     // sampler state (profiler), keeps the slot at 128 bytes
+  int64_t until_sample;     // owner only: bytes left before the next sampled allocation
+  uint64_t rng;             // owner only: xorshift state for the sampling intervals
+  uintptr_t stack_top;      // owner only: upper bound of this thread's stack, for stack walks
+  uint64_t reserved[5];     // keeps the slot at 128 bytes
 } __attribute__((aligned(128))) memprof_slot;
 
 /// The whole state: a header, the shared counters for calls made without a slot
@@ -54,6 +57,9 @@ typedef struct memprof_state {
   memprof_slot slots[MEMPROF_SLOTS];
 } memprof_state;
 
+// Code of the hook goes into its own section so stack walks can skip its frames.
+#define HOOK_TEXT __attribute__((section("memprof_hook_text")))
+
 // Relaxed atomics spelled once.
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
@@ -63,7 +69,10 @@ typedef struct memprof_state {
 
 extern memprof_state *memprof_g_state HIDDEN;
 
+HIDDEN int memprof_valid_shared_state(const void *p, size_t size);
 HIDDEN void memprof_sum_state(const memprof_state *st, memprof_counters *out);
 HIDDEN void memprof_raise_peak(memprof_state *st, int64_t candidate);
-HIDDEN memprof_state *memprof_attach_shared_state(memprof_state *fallback);
+HIDDEN memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampler);
+/// Offset of the sampler tables in a shared state file (after the counters, page aligned).
+#define MEMPROF_SAMPLER_OFFSET ((sizeof(memprof_state) + 4095) & ~(size_t)4095)
 #endif

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 import CMemprofHook
+import MemprofProfile
+import MemprofSymbolication
 
 /// Runs a program under the preload library and reads its exact counters when it ends.
 ///
@@ -30,6 +32,16 @@ public struct PreloadRun {
         /// or one that exited before its first allocation).
         public var counters: AllocationCounters?
         public var seconds: Double
+        /// Raw heap samples recorded by the child (empty when sampling was off).
+        var samples: HeapSamples?
+
+        /// The child's heap profile, symbolized from the files of the modules it had mapped
+        /// (nil when it recorded no samples).
+        public func heapProfile(defaultSampleType: String = "") -> Profile? {
+            guard let samples, !samples.buckets.isEmpty else { return nil }
+            let symbolizer = Symbolizer(modules: ProcMaps.loadedModules(fromMaps: samples.modulesAsMaps))
+            return HeapProfileBuilder(samples: samples, symbolizer: symbolizer).build(defaultSampleType: defaultSampleType)
+        }
     }
 
     /// Errors that prevent the run from starting.
@@ -72,7 +84,8 @@ public struct PreloadRun {
         let seconds = monotonicSeconds() - start
         let termination: Termination = (status & 0x7f) == 0
             ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
-        return Result(termination: termination, pid: pid, counters: shared.counters(), seconds: seconds)
+        let (counters, samples) = shared.read()
+        return Result(termination: termination, pid: pid, counters: counters, seconds: seconds, samples: samples)
     }
 
     private func spawn(program: String, arguments: [String], environment: [String: String]) throws -> pid_t {
@@ -123,6 +136,7 @@ private struct SharedStateFile {
         }
         defer { close(fd) }
         path = String(cString: template)
+        // Sparse: only the pages the child writes take disk or memory.
         guard ftruncate(fd, off_t(size)) == 0,
               let m = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), m != MAP_FAILED else {
             unlink(path)
@@ -132,16 +146,17 @@ private struct SharedStateFile {
         munmap(m, size)
     }
 
-    func counters() -> AllocationCounters? {
+    /// The child's counters and samples; nil counters when no process claimed the file.
+    func read() -> (AllocationCounters?, HeapSamples?) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return (nil, nil) }
         defer { close(fd) }
-        guard let m = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), m != MAP_FAILED else { return nil }
+        guard let m = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), m != MAP_FAILED else { return (nil, nil) }
         defer { munmap(m, size) }
-        guard memprof_shared_state_owner(m) != 0 else { return nil }
+        guard memprof_shared_state_owner(m) != 0 else { return (nil, nil) }
         var c = memprof_counters()
-        guard memprof_read_shared_counters(m, size, &c) == 0 else { return nil }
-        return AllocationCounters(c)
+        guard memprof_read_shared_counters(m, size, &c) == 0 else { return (nil, nil) }
+        return (AllocationCounters(c), HeapSamples.copy(state: UnsafeRawPointer(m), size: size))
     }
 
     func remove() { unlink(path) }

@@ -139,3 +139,11 @@ public enum ProcMaps {
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension ProcMaps {
+    /// Modules described by lines in `/proc/PID/maps` format, for a process that may be
+    /// gone (the files are opened by path). The vDSO is left out.
+    public static func loadedModules(fromMaps text: String) -> [LoadedModule] {
+        modules(from: parse(text), procDir: "/proc/self", isSelf: false)
+    }
+}

@@ -1,9 +1,12 @@
 import Memprof
+import MemprofProfile
+import MemprofSymbolication
 
 /// The summary `memprof run` prints when the program ends, and its JSON form.
 struct RunSummary {
     var command: [String]
     var result: PreloadRun.Result
+    var profile: Profile? = nil
 
     var text: String {
         let name = command.joined(separator: " ")
@@ -21,6 +24,16 @@ struct RunSummary {
         row("peak live", bytes(c.peakLiveBytes))
         row("live at exit", bytes(c.liveBytes) + " in \(grouped(c.liveObjects)) blocks")
         if c.failedAllocations > 0 { row("failed", grouped(c.failedAllocations)) }
+        if let profile {
+            for (title, index) in [("allocated most (alloc_space, sampled)", 1), ("holding most at exit (inuse_space, sampled)", 3)] {
+                let sites = TopSites(profile: profile, valueIndex: index).top(5)
+                guard !sites.isEmpty else { continue }
+                out += "  top sites that \(title):\n"
+                for site in sites {
+                    out += "    " + Memprof.formatBytes(site.value).padding(toLength: 11, withPad: " ", startingAt: 0) + site.name + "\n"
+                }
+            }
+        }
         return out
     }
 
@@ -79,4 +92,27 @@ func jsonString(_ s: String) -> String {
         }
     }
     return out + "\""
+}
+
+/// The leaf functions with the largest values of one sample type (flat, as pprof's top).
+struct TopSites {
+    var profile: Profile
+    var valueIndex: Int
+
+    func top(_ n: Int) -> [(name: String, value: Int64)] {
+        var functions: [UInt64: Function] = [:]
+        for f in profile.functions { functions[f.id] = f }
+        var locations: [UInt64: Location] = [:]
+        for l in profile.locations { locations[l.id] = l }
+        var totals: [String: Int64] = [:]
+        for sample in profile.samples where valueIndex < sample.values.count {
+            let name = sample.locationIDs.first.flatMap { locations[$0]?.lines.first }
+                .flatMap { functions[$0.functionID] }
+                .map { f in f.name.isEmpty ? f.systemName : Demangler.simplified(f.name, mangledName: f.systemName) }
+                ?? "(unknown)"
+            totals[name, default: 0] += sample.values[valueIndex]
+        }
+        return totals.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            .prefix(n).map { (name: $0.key, value: $0.value) }
+    }
 }

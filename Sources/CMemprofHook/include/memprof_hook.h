@@ -71,6 +71,51 @@ void memprof_init_shared_state(void *state);
 /// The pid of the process that claimed a shared state, 0 if none did.
 int32_t memprof_shared_state_owner(const void *state);
 
+// ---- The sampling heap profiler -----------------------------------------------------
+
+/// The sampling rate in bytes: on average one allocation is recorded with its stack per
+/// `rate` bytes allocated (Poisson process, as Go's MemProfileRate). 0 = off, 1 = every
+/// allocation. Default 524288, or MEMPROF_RATE from the environment at start-up.
+int64_t memprof_sample_rate(void);
+
+/// Sets the sampling rate. Each thread applies it from its next allocation. Set it early:
+/// blocks sampled at the old rate keep their old weight only if the rate is unchanged.
+void memprof_set_sample_rate(int64_t rate);
+
+/// A mapping of executable code in the profiled process (recorded in shared-file mode).
+typedef struct memprof_module {
+  uint64_t start, end, file_offset;
+  char path[256];
+} memprof_module;
+
+/// One (stack, block size) bucket: raw sampled counts, not yet scaled.
+typedef struct memprof_bucket_info {
+  uint64_t size;          // usable size of the blocks
+  uint64_t allocs;        // sampled allocations
+  uint64_t frees;         // of them, freed since
+  uint32_t pc_offset;     // first return address in the pcs array (leaf first)
+  uint32_t depth;         // number of return addresses
+} memprof_bucket_info;
+
+/// What memprof_profile_copy found.
+typedef struct memprof_profile_header {
+  int64_t rate;
+  uint64_t start_time_ns;    // CLOCK_REALTIME at the first sample, 0 if none yet
+  uint64_t buckets;          // buckets in use (needed capacity)
+  uint64_t pcs;              // return addresses in use (needed capacity)
+  uint64_t modules;          // recorded modules (shared-file mode only)
+  uint64_t live_samples;     // sampled blocks not yet freed
+  uint64_t dropped_samples;  // samples lost because a table was full
+} memprof_profile_header;
+
+/// Copies the sampler's tables. `state` is NULL for this process, or a mapping of a shared
+/// state file of `size` bytes. Returns 0 when everything fit, 1 when a capacity was too
+/// small (the header then says how much is needed; call again), -1 for an invalid file.
+/// Holds the sampler lock only while copying (sampled allocations wait; others never do).
+int memprof_profile_copy(const void *state, size_t size, memprof_profile_header *header,
+                         memprof_bucket_info *buckets, size_t bucket_capacity, uint64_t *pcs,
+                         size_t pc_capacity, memprof_module *modules, size_t module_capacity);
+
 /// glibc's view of the heap, plus what the kernel says is resident. Costly: mallinfo2 takes
 /// every arena's lock and walks its free chunks, and /proc/self/smaps is read. Never call it
 /// on a hot path.

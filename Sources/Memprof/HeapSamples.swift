@@ -1,0 +1,62 @@
+import CMemprofHook
+
+/// The sampler's raw tables, copied out of the C hook: buckets of (stack, block size) with
+/// sampled allocation and free counts, not yet scaled or symbolized.
+struct HeapSamples {
+    struct Bucket {
+        var size: UInt64
+        var allocs: UInt64
+        var frees: UInt64
+        /// Return addresses, leaf first.
+        var stack: ArraySlice<UInt64>
+    }
+
+    var rate: Int64
+    var startTimeNanos: UInt64
+    var buckets: [Bucket]
+    var liveSamples: UInt64
+    var droppedSamples: UInt64
+    /// Executable mappings recorded by the child (shared-file mode only).
+    var modules: [memprof_module]
+
+    /// Copies the tables of this process (`state` nil) or of a shared state file mapping.
+    /// The lock is held only for the copy; buffers are sized before and grown if needed.
+    static func copy(state: UnsafeRawPointer? = nil, size: Int = 0) -> HeapSamples? {
+        var header = memprof_profile_header()
+        var capacity = (buckets: 1024, pcs: 16384, modules: 64)
+        while true {
+            var buckets = [memprof_bucket_info](repeating: memprof_bucket_info(), count: capacity.buckets)
+            var pcs = [UInt64](repeating: 0, count: capacity.pcs)
+            var modules = [memprof_module](repeating: memprof_module(), count: capacity.modules)
+            let rc = memprof_profile_copy(state, size, &header, &buckets, buckets.count, &pcs, pcs.count,
+                                          &modules, modules.count)
+            if rc < 0 { return nil }
+            if rc == 1 {
+                // Grow past what is needed now: the tables may grow again meanwhile.
+                capacity = (Int(header.buckets) * 5 / 4 + 64, Int(header.pcs) * 5 / 4 + 1024, Int(header.modules) + 64)
+                continue
+            }
+            let all = pcs[0..<Int(header.pcs)]
+            let list = buckets[0..<Int(header.buckets)].compactMap { b -> Bucket? in
+                guard b.allocs > 0 else { return nil }
+                let start = Int(b.pc_offset)
+                return Bucket(size: b.size, allocs: b.allocs, frees: b.frees,
+                              stack: all[start..<start + Int(b.depth)])
+            }
+            return HeapSamples(rate: header.rate, startTimeNanos: header.start_time_ns, buckets: list,
+                               liveSamples: header.live_samples, droppedSamples: header.dropped_samples,
+                               modules: Array(modules[0..<Int(header.modules)]))
+        }
+    }
+
+    /// The recorded modules as lines of /proc/PID/maps, for the symbolizer.
+    var modulesAsMaps: String {
+        modules.map { m -> String in
+            var m = m
+            let path = withUnsafeBytes(of: &m.path) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            return "\(String(m.start, radix: 16))-\(String(m.end, radix: 16)) r-xp \(String(m.file_offset, radix: 16)) 00:00 1 \(path)"
+        }.joined(separator: "\n")
+    }
+}
