@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MemprofProfile", targets: ["MemprofProfile"]),
         .library(name: "MemprofSymbolication", targets: ["MemprofSymbolication"]),
         .library(name: "MemprofAnalysis", targets: ["MemprofAnalysis"]),
+        .library(name: "MemprofHTTP", targets: ["MemprofHTTP"]),
         // The hook alone, for LD_PRELOAD into unmodified programs.
         .library(name: "MemprofPreload", type: .dynamic, targets: ["CMemprofHook"]),
         .executable(name: "memprof", targets: ["memprof"]),
@@ -23,6 +24,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // No unsafe flags here: they would make the package unusable as a dependency.
@@ -39,6 +45,22 @@ let package = Package(
         .target(name: "MemprofSymbolication", dependencies: ["MemprofProfile"]),
         .target(name: "Memprof", dependencies: ["CMemprofHook", "MemprofProfile", "MemprofSymbolication"]),
         .target(name: "MemprofAnalysis", dependencies: ["MemprofProfile", "MemprofSymbolication"]),
+        .target(
+            name: "MemprofHTTP",
+            dependencies: [
+                "Memprof",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // A service that allocates on several threads and serves the endpoints: for the
+        // real-socket tests, the Prometheus scrape and the load test.
+        .executableTarget(name: "memprof-http-demo", dependencies: ["MemprofHTTP", "MemprofWorkloads"]),
         .executableTarget(
             name: "memprof",
             dependencies: [
@@ -57,6 +79,14 @@ let package = Package(
         .testTarget(name: "MemprofSymbolicationTests", dependencies: ["MemprofSymbolication"]),
         .testTarget(name: "MemprofTests", dependencies: ["Memprof"]),
         .testTarget(name: "MemprofAnalysisTests", dependencies: ["MemprofAnalysis"], exclude: ["Golden"]),
+        .testTarget(
+            name: "MemprofHTTPTests",
+            dependencies: [
+                "MemprofHTTP",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "MemprofCLITests", dependencies: ["Memprof"], exclude: ["Support"]),
     ],
     swiftLanguageModes: [.v5]

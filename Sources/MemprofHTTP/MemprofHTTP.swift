@@ -1,0 +1,2 @@
+/// Go's /debug/pprof endpoints on SwiftNIO.
+public enum MemprofHTTP {}

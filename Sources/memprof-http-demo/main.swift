@@ -1,0 +1,2 @@
+import MemprofHTTP
+print("memprof-http-demo")

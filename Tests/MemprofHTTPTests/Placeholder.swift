@@ -1,0 +1,2 @@
+import XCTest
+final class MemprofHTTPPlaceholder: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
