@@ -11,7 +11,7 @@ struct BuildPreloadLibrary: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let clang = try context.tool(named: "clang")
         let hook = context.package.directoryURL.appending(path: "Sources/CMemprofHook")
-        let names = ["counters.c", "interpose.c", "shared_state.c", "heap_stats.c", "trace.c", "sampler.c"]
+        let names = ["counters.c", "interpose.c", "shared_state.c", "heap_stats.c", "trace.c", "sampler.c", "events.c"]
         let sources = names.map { hook.appending(path: $0) }
         let headers = ["state.h", "accounting.h", "sampler.h", "module_table.h", "line_reader.h", "hooked_symbols.def", "include/memprof_hook.h"]
             .map { hook.appending(path: $0) }

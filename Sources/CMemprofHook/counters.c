@@ -115,7 +115,10 @@ void memprof_raise_peak(memprof_state *st, int64_t candidate) {
 
 void memprof_publish_live(memprof_state *st, int64_t delta) {
   int64_t now = ADD(&st->flushed_live, delta) + delta;
-  if (delta > 0) memprof_raise_peak(st, now);
+  if (delta > 0) {
+    memprof_raise_peak(st, now);
+    if (UNLIKELY(memprof_g_threshold != 0)) memprof_check_threshold(now);
+  }
 }
 
 // The slow paths of accounting.h. A thread without a slot (none yet, re-entered, exiting,

@@ -92,6 +92,12 @@ void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread) {
   s->until_sample = next_interval(s);
 }
 
+void memprof_set_thread_sampling(int enabled) {
+  memprof_slot *s = memprof_t_slot;
+  if ((uintptr_t)s <= 1) return;
+  s->until_sample = enabled ? next_interval(s) : INT64_MAX;
+}
+
 int64_t memprof_sample_rate(void) { return __atomic_load_n(&memprof_g_rate, __ATOMIC_RELAXED); }
 
 void memprof_set_sample_rate(int64_t rate) {

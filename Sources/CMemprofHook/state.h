@@ -69,6 +69,8 @@ typedef struct memprof_state {
 
 extern memprof_state *memprof_g_state HIDDEN;
 
+extern uint64_t memprof_g_threshold HIDDEN;
+HIDDEN void memprof_check_threshold(int64_t live);
 HIDDEN int memprof_valid_shared_state(const void *p, size_t size);
 HIDDEN void memprof_sum_state(const memprof_state *st, memprof_counters *out);
 HIDDEN void memprof_raise_peak(memprof_state *st, int64_t candidate);

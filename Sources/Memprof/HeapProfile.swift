@@ -40,6 +40,13 @@ public enum HeapProfile {
     ///     inuse_space, as for Go's /debug/pprof/heap) or "alloc_space" (as /debug/pprof/allocs).
     ///   - symbolizer: reuse one to keep its parsed debug info between snapshots.
     public static func snapshot(defaultSampleType: String = "", symbolizer: Symbolizer? = nil) throws -> Profile {
+        // The profiler's own allocations are counted but never sampled.
+        memprof_set_thread_sampling(0)
+        defer { memprof_set_thread_sampling(1) }
+        return try unsampledSnapshot(defaultSampleType: defaultSampleType, symbolizer: symbolizer)
+    }
+
+    private static func unsampledSnapshot(defaultSampleType: String, symbolizer: Symbolizer?) throws -> Profile {
         guard let samples = HeapSamples.copy() else { throw HeapProfileError("cannot read the sampler's tables") }
         let symbols = try symbolizer ?? Symbolizer()
         return HeapProfileBuilder(samples: samples, symbolizer: symbols).build(defaultSampleType: defaultSampleType)
@@ -47,7 +54,9 @@ public enum HeapProfile {
 
     /// The profile as gzipped profile.proto bytes.
     public static func encoded(defaultSampleType: String = "") throws -> [UInt8] {
-        try snapshot(defaultSampleType: defaultSampleType).encoded(gzip: true)
+        memprof_set_thread_sampling(0)
+        defer { memprof_set_thread_sampling(1) }
+        return try unsampledSnapshot(defaultSampleType: defaultSampleType, symbolizer: nil).encoded(gzip: true)
     }
 
     /// Writes a gzipped profile to `path` atomically: readers see the old file or the whole
@@ -58,7 +67,9 @@ public enum HeapProfile {
 
     /// Go's legacy text format (`/debug/pprof/heap?debug=1`), with a MemStats block at the end.
     public static func legacyText() throws -> String {
-        let profile = try snapshot()
+        memprof_set_thread_sampling(0)
+        defer { memprof_set_thread_sampling(1) }
+        let profile = try unsampledSnapshot(defaultSampleType: "", symbolizer: nil)
         return try profile.legacyHeapText(trailer: MemStats.read().goStyleTrailer)
     }
 }

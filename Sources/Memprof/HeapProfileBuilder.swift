@@ -26,6 +26,7 @@ struct HeapProfileBuilder {
     static let plumbingPrefixes = [
         "Swift._ContiguousArrayBuffer.init(_uninitializedCount:", "Swift._allocateUninitializedArray",
         "Swift._ContiguousArrayBuffer._copyToNewBuffer", "Swift.ManagedBuffer.create(",
+        "static Swift.Array._allocateUninitialized(", "static Swift.Array._allocateBufferUninitialized(",
     ]
 
     static func isPlumbing(_ name: String) -> Bool {

@@ -20,7 +20,7 @@ public enum Workloads {
     }
 
     /// Names accepted by `run(_:argument:)`.
-    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill"]
+    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump"]
 
     /// Runs a workload by name; returns nil for an unknown name.
     public static func run(_ name: String, argument: Int) -> Expected? {
@@ -31,6 +31,13 @@ public enum Workloads {
         case "churn": return churn(iterations: argument > 0 ? argument : 2_000_000)
         case "seed": return seed()
         case "none": return Expected()
+        case "signal-dump":
+            // Keeps a 10 MB block, raises SIGUSR2 (MEMPROF_PROFILE_SIGNAL=USR2 writes a
+            // profile from another thread) and gives that thread time to finish.
+            keptBlocks.append(memset(malloc(10_000_000), 1, 10_000_000))
+            raise(SIGUSR2)
+            usleep(UInt32(max(argument, 1500) * 1000))
+            return Expected()
         case "_exit", "sigterm", "sigint", "sigkill":
             // Allocate `argument` blocks of 1000 bytes, keep them, then end abruptly.
             for _ in 0..<max(argument, 1) { keptBlocks.append(malloc(1000)) }

@@ -82,6 +82,10 @@ int64_t memprof_sample_rate(void);
 /// blocks sampled at the old rate keep their old weight only if the rate is unchanged.
 void memprof_set_sample_rate(int64_t rate);
 
+/// Pauses (0) or resumes (1) sampling on the calling thread, so the profiler's own work
+/// (symbolizing, encoding) does not show in profiles. Its allocations are still counted.
+void memprof_set_thread_sampling(int enabled);
+
 /// A mapping of executable code in the profiled process (recorded in shared-file mode).
 typedef struct memprof_module {
   uint64_t start, end, file_offset;
@@ -115,6 +119,24 @@ typedef struct memprof_profile_header {
 int memprof_profile_copy(const void *state, size_t size, memprof_profile_header *header,
                          memprof_bucket_info *buckets, size_t bucket_capacity, uint64_t *pcs,
                          size_t pc_capacity, memprof_module *modules, size_t module_capacity);
+
+// ---- Events for profile dumps (MEMPROF_PROFILE_SIGNAL, MEMPROF_PROFILE_THRESHOLD) ----------
+
+/// Event bits returned by memprof_wait_event.
+#define MEMPROF_EVENT_THRESHOLD 1  /* live bytes first crossed the threshold */
+#define MEMPROF_EVENT_SIGNAL 2     /* the profile signal arrived */
+
+/// Arms a one-shot event for when live bytes first exceed `bytes` (0 disarms). Checked when
+/// a thread publishes its live-byte change (every 64 KiB of change), so it fires within
+/// 64 KiB per thread of the crossing.
+void memprof_set_live_threshold(uint64_t bytes);
+
+/// Installs a handler for `signal` that posts MEMPROF_EVENT_SIGNAL (async-signal-safe: it
+/// only posts a semaphore). Returns 0, or -1 with errno.
+int memprof_install_profile_signal(int signal);
+
+/// Blocks until an event is posted; returns the event bits seen (and clears them).
+int memprof_wait_event(void);
 
 /// glibc's view of the heap, plus what the kernel says is resident. Costly: mallinfo2 takes
 /// every arena's lock and walks its free chunks, and /proc/self/smaps is read. Never call it

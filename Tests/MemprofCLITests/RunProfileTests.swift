@@ -1,0 +1,107 @@
+import Foundation
+import MemprofProfile
+import XCTest
+
+/// `memprof run -o`: the profile of an unmodified program, checked against the seed
+/// program's known allocations and read back by go tool pprof.
+final class RunProfileTests: XCTestCase {
+    private func profile(_ path: String) throws -> Profile {
+        try Profile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    /// Sum of one value over samples whose leaf function contains `name`.
+    private func flat(_ p: Profile, _ name: String, index: Int) -> Int64 {
+        let functions = Dictionary(uniqueKeysWithValues: p.functions.map { ($0.id, $0.name) })
+        let locations = Dictionary(uniqueKeysWithValues: p.locations.map { ($0.id, $0) })
+        return p.samples.filter { s in
+            guard let leaf = s.locationIDs.first, let line = locations[leaf]?.lines.first else { return false }
+            return functions[line.functionID]?.contains(name) == true
+        }.reduce(0) { $0 + $1.values[index] }
+    }
+
+    private func runSeed(rate: Int?) throws -> Profile {
+        let out = scratch.appendingPathComponent("seed-\(rate ?? 0)-\(UUID().uuidString).pb.gz").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var args = ["run", "-o", out]
+        if let rate { args += ["--rate", String(rate)] }
+        let r = try runProgram(product("memprof"), args + ["--", product("memprof-workload"), "seed"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("bigBytes"), "the summary names the top site: \(r.stderr)")
+        return try profile(out)
+    }
+
+    func testSeedAtRateOneIsWithinOnePercent() throws {
+        let p = try runSeed(rate: 1)
+        let alloc = flat(p, "bigBytes", index: 1)
+        XCTAssertEqual(Double(alloc), 1_000_000_000, accuracy: 10_000_000, "alloc_space of bigBytes")
+        XCTAssertEqual(flat(p, "bigBytes", index: 0), 10)
+        // The one kept buffer is in use; the nine freed ones are not.
+        XCTAssertEqual(flat(p, "bigBytes", index: 2), 1)
+        XCTAssertEqual(Double(flat(p, "bigBytes", index: 3)), 100_000_000, accuracy: 1_000_000)
+    }
+
+    func testSeedAtDefaultRateIsWithinTenPercent() throws {
+        let p = try runSeed(rate: nil)
+        XCTAssertEqual(p.period, 524_288)
+        XCTAssertEqual(Double(flat(p, "bigBytes", index: 1)), 1_000_000_000, accuracy: 100_000_000)
+        XCTAssertEqual(Double(flat(p, "bigBytes", index: 3)), 100_000_000, accuracy: 10_000_000)
+    }
+
+    func testGoToolPprofReadsARunProfile() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/go"), ".ci/run installs golang-go")
+        let out = scratch.appendingPathComponent("run-\(UUID().uuidString).pb.gz").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runProgram(product("memprof"), ["run", "-o", out, "--rate", "65536", "--", product("memprof-workload"), "churn", "100000"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let top = try runProgram("/usr/bin/go", ["tool", "pprof", "-top", "-sample_index=alloc_space", out],
+                                 environment: ["HOME": scratch.path, "GOCACHE": scratch.appendingPathComponent("gocache").path,
+                                               "PPROF_TMPDIR": scratch.path])
+        XCTAssertEqual(top.status, 0, top.stderr)
+        XCTAssertTrue(top.stdout.contains("Type: alloc_space"), top.stdout)
+        XCTAssertTrue(top.stdout.contains("churn"), "the Swift function is named: \(top.stdout)")
+    }
+
+    func testProfileDumpsFromTheEnvironment() throws {
+        let base = scratch.appendingPathComponent("dump-\(UUID().uuidString).pb.gz").path
+        let r = try runProgram(product("memprof-workload-linked"), ["signal-dump"], environment: [
+            "MEMPROF_PROFILE": base, "MEMPROF_PROFILE_SIGNAL": "USR2", "MEMPROF_PROFILE_THRESHOLD": "5MB",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let dir = (base as NSString).deletingLastPathComponent
+        let stem = ((base as NSString).lastPathComponent as NSString).deletingPathExtension
+        let stemBase = (stem as NSString).deletingPathExtension
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(stemBase + ".") }.sorted()
+        defer { files.forEach { try? FileManager.default.removeItem(atPath: dir + "/" + $0) } }
+        // Threshold crossing, then the signal, then exit: three numbered files.
+        XCTAssertEqual(files.count, 3, "\(files)")
+        for file in files {
+            XCTAssertTrue(file.hasSuffix(".pb.gz") && file.contains(".1.") || file.contains(".2.") || file.contains(".3."), file)
+            let p = try profile(dir + "/" + file)
+            XCTAssertGreaterThanOrEqual(p.samples.reduce(0) { $0 + $1.values[3] }, 5_000_000, "the 10 MB block is in use in \(file)")
+        }
+    }
+
+    func testCountsStayExactWithSamplingOn() throws {
+        let workload = product("memprof-workload")
+        let out = scratch.appendingPathComponent("threads-\(UUID().uuidString).pb.gz").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let json = scratch.appendingPathComponent("threads-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let sameLength = scratch.appendingPathComponent("ind-\(UUID().uuidString)").path
+        let r = try runProgram(product("memprof"), ["run", "--summary-json", json, "-o", out, "--rate", "4096", "--",
+                                                    workload, "threads", "20000"],
+                               environment: ["MEMPROF_PRELOAD_LIB": hookCopy, "INDEPENDENT_COUNTER_OUT": sameLength,
+                                             "MEMPROF_RATE": "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        let (allocs, frees, _) = try independentCounts(workload, ["threads", "20000"])
+        // glibc allocates a thread's TLS vector when it makes a new stack and frees one when
+        // its stack cache overflows; which happens depends on thread timing, so two runs of
+        // a threaded program may differ by a block or two. The counting itself is exact
+        // (ConcurrentCountsTests checks every thread's counts exactly).
+        XCTAssertEqual(Double(uint(summary["allocations"])), Double(allocs), accuracy: 3)
+        XCTAssertEqual(Double(uint(summary["frees"])), Double(frees), accuracy: 3)
+        let p = try profile(out)
+        XCTAssertGreaterThan(p.samples.count, 10)
+    }
+}
