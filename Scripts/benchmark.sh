@@ -4,7 +4,10 @@
 #   1. ns added per malloc(24)+free pair, 1 and 8 threads: the same binary with and
 #      without the preload hook.
 #   2. whole-program time of an allocation-heavy Swift program (memprof-workload churn):
-#      plain, under the preload hook, and linked with Memprof.
+#      plain, under the preload hook, and linked with Memprof with sampling off (exact
+#      counters only) and at the default rate (512 KiB).
+#   3. accuracy of the sampled totals against the exact counters: 1,000 MB allocated in
+#      sizes from 16 B to 1 MiB, half of it kept, at the default rate and at 64 KiB.
 # Usage: Scripts/benchmark.sh [repetitions]   (default 5; the median is reported)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +30,20 @@ done
 
 time_of() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$s $e" | awk '{ print $2 - $1 }'; }
 plain=$(for _ in $(seq "$reps"); do time_of "$bin/memprof-workload" churn 2000000; done | median)
-pre=$(for _ in $(seq "$reps"); do time_of env LD_PRELOAD="$lib" "$bin/memprof-workload" churn 2000000; done | median)
+pre=$(for _ in $(seq "$reps"); do time_of env MEMPROF_RATE=0 LD_PRELOAD="$lib" "$bin/memprof-workload" churn 2000000; done | median)
+counting=$(for _ in $(seq "$reps"); do time_of env MEMPROF_RATE=0 "$bin/memprof-workload-linked" churn 2000000; done | median)
 linked=$(for _ in $(seq "$reps"); do time_of "$bin/memprof-workload-linked" churn 2000000; done | median)
-awk -v p="$plain" -v q="$pre" -v l="$linked" \
-  'BEGIN { printf "churn (allocation-heavy Swift): plain %.3f s, preloaded %.3f s (x%.3f), linked %.3f s (x%.3f)\n", p, q, q / p, l, l / p }'
+awk -v p="$plain" -v q="$pre" -v c="$counting" -v l="$linked" \
+  'BEGIN { printf "churn (allocation-heavy Swift): plain %.3f s; preloaded, counters only %.3f s (x%.3f); linked, counters only %.3f s (x%.3f); linked, sampling at 512 KiB %.3f s (x%.3f)\n", p, q, q / p, c, c / p, l, l / p }'
+
+for rate in 524288 65536; do
+  for _ in $(seq "$reps"); do MEMPROF_RATE=$rate "$bin/memprof-workload-linked" accuracy 1000 2; done | python3 -c '
+import sys, json, statistics
+r = [json.loads(l) for l in sys.stdin]
+for key in ("alloc", "inuse"):
+    e = [x[key + "_error_percent"] for x in r]
+    sd = statistics.stdev(e) if len(e) > 1 else 0
+    print("accuracy at rate %d, %s (exact %.0f MB): mean error %+.2f%%, sd %.2f%%, worst %.2f%% over %d runs"
+          % (r[0]["rate"], key, r[0]["exact_" + key + "_bytes"] / 1e6, statistics.mean(e), sd, max(map(abs, e)), len(e)))
+'
+done

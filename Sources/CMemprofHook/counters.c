@@ -273,7 +273,11 @@ void memprof_read_thread_counters(memprof_counters *out) {
   *out = c;
 }
 
-void memprof_read_counters(memprof_counters *out) { memprof_sum_state(memprof_g_state, out); }
+void memprof_read_counters(memprof_counters *out) {
+  memprof_sum_state(memprof_g_state, out);
+  // What a reader saw is a level the heap reached: the peak keeps it.
+  memprof_raise_peak(memprof_g_state, (int64_t)out->live_bytes);
+}
 
 int memprof_uses_chunk_header(void) { return memprof_g_chunk_header; }
 

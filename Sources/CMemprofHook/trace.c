@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "memprof_hook.h"
 
@@ -17,6 +18,7 @@ static uint64_t g_interval_ns;
 static uint64_t g_start_ns, g_last_ns, g_last_live, g_last_total, g_seq;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_started;
+static int g_fd = 2;  // a copy of stderr: programs such as coreutils close fd 2 at exit
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -74,7 +76,7 @@ void memprof_trace_line(int final_line) {
                    mbs, (unsigned long long)c.allocations, (unsigned long long)c.frees, r, v, sys,
                    idle, rel, final_line ? " (exit)" : "");
   if (n > 0) {
-    ssize_t ignored = write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    ssize_t ignored = write(g_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     (void)ignored;
   }
   g_last_ns = t;
@@ -100,6 +102,8 @@ void memprof_trace_start(void) {
   g_interval_ns = parse_interval(getenv("MEMPROF_TRACE"));
   if (g_interval_ns == 0) return;
   g_start_ns = g_last_ns = now_ns();
+  int copy = fcntl(2, F_DUPFD_CLOEXEC, 100);
+  if (copy >= 0) g_fd = copy;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

@@ -7,6 +7,12 @@ import Memprof
 import MemprofWorkloads
 
 let args = CommandLine.arguments
+if args.count >= 2 && args[1] == "accuracy" {
+    // memprof-workload-linked accuracy [MB [KEEP_ONE_IN]]: sampled totals against the exact counters.
+    print(try accuracyRun(megabytes: args.count > 2 ? Int(args[2]) ?? 600 : 600,
+                          keepOneIn: args.count > 3 ? UInt64(args[3]) ?? 8 : 8))
+    exit(0)
+}
 let before = AllocationCounters.read()
 guard args.count >= 2, let expected = Workloads.run(args[1], argument: args.count > 2 ? Int(args[2]) ?? 0 : 0) else {
     print("usage: memprof-workload-linked NAME [N]; NAME one of \(Workloads.names.joined(separator: ", "))")

@@ -1,0 +1,41 @@
+import Foundation
+import XCTest
+
+/// MEMPROF_TRACE prints gctrace-like lines, linked in and preloaded alike.
+final class TraceTests: XCTestCase {
+    private func traceLines(_ stderr: String) -> [Substring] {
+        stderr.split(separator: "\n").filter { $0.hasPrefix("memprof ") && $0.contains(" @") }
+    }
+
+    func testLinkedProgramTracesAndWritesAnExitLine() throws {
+        let r = try runProgram(product("memprof-workload-linked"), ["seed"], environment: ["MEMPROF_TRACE": "50ms"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = traceLines(r.stderr)
+        let last = try XCTUnwrap(lines.last)
+        XCTAssertTrue(last.hasSuffix("(exit)"), String(last))
+        // memprof N @T.TTTs: live L MB (+D MB), total A MB (R MB/s), M mallocs, F frees, rss ..., virt ..., heap ...
+        let pattern = #"^memprof \d+ @\d+\.\d{3}s: live \d+\.\d MB \([+-]\d+\.\d MB\), total \d+\.\d MB \(\d+\.\d MB/s\), \d+ mallocs, \d+ frees, rss \d+\.\d MB, virt \d+\.\d MB, heap \d+\.\d sys, \d+\.\d idle, \d+\.\d released MB"#
+        for line in lines { XCTAssertNotNil(line.range(of: pattern, options: .regularExpression), String(line)) }
+        // The ten 100 MB buffers are in the total, the kept one in live.
+        let fields = last.split(separator: " ")
+        let total = try XCTUnwrap(Double(fields[9]), String(last))
+        XCTAssertGreaterThanOrEqual(total, 1000.0)
+        let live = try XCTUnwrap(Double(fields[4]), String(last))
+        XCTAssertGreaterThanOrEqual(live, 100.0)
+        XCTAssertLessThan(live, 101.5)
+    }
+
+    func testPreloadedCProgramTraces() throws {
+        // sort closes its stderr at exit, before the trace's last line: the trace keeps a copy.
+        let r = try runProgram("/usr/bin/sort", ["/etc/passwd"], environment: ["MEMPROF_TRACE": "1", "LD_PRELOAD": hookCopy])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(traceLines(r.stderr).contains { $0.hasSuffix("(exit)") }, r.stderr)
+    }
+
+    func testTraceOffByDefaultAndForBadValues() throws {
+        for value in ["", "0", "nonsense", "-5s"] {
+            let r = try runProgram(product("memprof-workload-linked"), ["none"], environment: ["MEMPROF_TRACE": value])
+            XCTAssertEqual(traceLines(r.stderr), [], "MEMPROF_TRACE=\(value)")
+        }
+    }
+}
