@@ -52,7 +52,10 @@ struct HeapProfileBuilder {
         var isPlumbing: [UInt64: Bool] = [:]
         for bucket in samples.buckets {
             var stack = Array(bucket.stack)
-            while let leaf = stack.first, plumbingFrame(leaf, cache: &isPlumbing) { stack.removeFirst() }
+            while stack.count > 1, let leaf = stack.first, plumbingFrame(leaf, cache: &isPlumbing) { stack.removeFirst() }
+            // pprof drops samples without locations: a stack that could not be walked keeps
+            // its bytes under one unknown location.
+            if stack.isEmpty { stack = [0] }
             let (allocObjects, allocBytes) = Self.scale(count: bucket.allocs, size: bucket.size, rate: samples.rate)
             let (inuseObjects, inuseBytes) = Self.scale(count: bucket.allocs - min(bucket.frees, bucket.allocs),
                                                         size: bucket.size, rate: samples.rate)

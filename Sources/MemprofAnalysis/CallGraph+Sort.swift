@@ -1,0 +1,76 @@
+extension CallGraph {
+    /// Report order: by absolute flat value (or cumulative with `cumulative`), largest first;
+    /// ties by name, then by the other value, then by every identifying field.
+    mutating func sortNodes(cumulative: Bool) {
+        let keyed = nodes.map { i -> (i: Int, name: String, primary: Int64, secondary: Int64) in
+            let n = allNodes[i]
+            return cumulative ? (i, n.info.printableName, abs64(n.cum), abs64(n.flat))
+                : (i, n.info.printableName, abs64(n.flat), abs64(n.cum))
+        }
+        let sorted = keyed.sorted { a, b in
+            if a.primary != b.primary { return a.primary > b.primary }
+            if a.name != b.name { return a.name.goLess(b.name) }
+            if a.secondary != b.secondary { return a.secondary > b.secondary }
+            return allNodes[a.i].info.goDescription.goLess(allNodes[b.i].info.goDescription)
+        }
+        nodes = sorted.map(\.i)
+    }
+
+    /// Identities of the nodes whose absolute cumulative value is at least `cutoff`.
+    func nodes(atLeast cutoff: Int64) -> Set<NodeInfo> {
+        Set(nodes.filter { abs64(allNodes[$0].cum) >= cutoff }.map { allNodes[$0].info })
+    }
+}
+
+/// A graph trimmed for a report, and what trimming removed.
+struct TrimmedGraph {
+    var graph: CallGraph
+    /// Number of nodes before the node count limit.
+    var originalCount: Int
+    /// Number of nodes dropped by the node fraction.
+    var droppedNodes: Int
+}
+
+extension PreparedReport {
+    /// Builds the report's graph: drops nodes below the node fraction of the total, sorts,
+    /// keeps the first `nodeCount` nodes, and drops light edges (pprof `newTrimmedGraph`).
+    func trimmedGraph() -> TrimmedGraph {
+        let o = options
+        var g = newGraph(kept: nil)
+        let totalValue = g.flatSum
+        let nodeCutoff = abs64(truncate(Double(totalValue) * o.nodeFraction))
+        let edgeCutoff = abs64(truncate(Double(totalValue) * o.edgeFraction))
+        var dropped = 0
+        if nodeCutoff > 0 {
+            let kept = g.nodes(atLeast: nodeCutoff)
+            if g.nodes.count != kept.count {
+                dropped = g.nodes.count - kept.count
+                g = newGraph(kept: kept)
+            }
+        }
+        let originalCount = g.nodes.count
+        g.sortNodes(cumulative: o.cumulative)
+        if let count = o.nodeCount, count > 0 {
+            g.trimEdges(below: edgeCutoff)
+            let top = Set(g.nodes.prefix(count).map { g.allNodes[$0].info })
+            if g.nodes.count != top.count {
+                g = newGraph(kept: top)
+                g.sortNodes(cumulative: o.cumulative)
+            }
+        }
+        g.trimEdges(below: edgeCutoff)
+        return TrimmedGraph(graph: g, originalCount: originalCount, droppedNodes: dropped)
+    }
+
+    func newGraph(kept: Set<NodeInfo>?) -> CallGraph {
+        CallGraph(profile, valueIndex: valueIndex, kept: kept, dropNegative: options.dropNegative)
+    }
+}
+
+/// Go's `int64(float64)` for values in range; saturates outside it.
+func truncate(_ v: Double) -> Int64 {
+    if v.isNaN { return 0 }
+    if v >= 9.2233720368547758e18 { return .max }
+    if v <= -9.2233720368547758e18 { return .min }
+    return Int64(v)
+}

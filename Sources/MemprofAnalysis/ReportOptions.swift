@@ -1,0 +1,113 @@
+/// How samples are grouped into report entries (pprof `-granularity`).
+public enum Granularity: String, Sendable, CaseIterable {
+    /// One entry per function (the default).
+    case functions
+    /// One entry per function and source file.
+    case fileFunctions = "filefunctions"
+    /// One entry per source file.
+    case files
+    /// One entry per function and source line.
+    case lines
+    /// One entry per instruction address.
+    case addresses
+}
+
+/// Options shared by all reports, named after the `go tool pprof` flags they mirror.
+public struct ReportOptions: Sendable, Equatable {
+    /// Which value of each sample to report: a sample type name (`alloc_space`; the legacy
+    /// `inuse_` prefix is accepted for plain `space`/`objects`) or a decimal index. `nil`
+    /// means the profile's default sample type, else the last one (`-sample_index`).
+    public var sampleIndex: String?
+    /// Maximum number of entries; `nil` means the report's default (unlimited for `top`)
+    /// (`-nodecount`).
+    public var nodeCount: Int?
+    /// Entries whose cumulative value is below this fraction of the total are dropped
+    /// (`-nodefraction`, default 0.005).
+    public var nodeFraction: Double
+    /// Call edges below this fraction of the total are dropped (`-edgefraction`, 0.001).
+    public var edgeFraction: Double
+    /// Sort by cumulative instead of flat value (`-cum`).
+    public var cumulative: Bool
+    /// Keep only samples with a frame matching this regex (`-focus`).
+    public var focus: String?
+    /// Drop samples with a frame matching this regex (`-ignore`).
+    public var ignore: String?
+    /// Remove frames matching this regex from stacks (`-hide`).
+    public var hide: String?
+    /// Keep only frames matching this regex (`-show`).
+    public var show: String?
+    /// Drop frames above the highest frame matching this regex (`-show_from`).
+    public var showFrom: String?
+    /// Grouping of report entries (`-functions`, `-lines`, ...).
+    public var granularity: Granularity
+    /// Attribute inlined frames to the function they were inlined into (`-noinlines`).
+    public var noInlines: Bool
+    /// Drop entries with negative values (`-drop_negative`).
+    public var dropNegative: Bool
+    /// Unit to print values in; `"minimum"` picks one for the whole report (`-unit`).
+    public var unit: String
+    /// Divide all values by this number before printing (`-divide_by`).
+    public var divideBy: Double
+
+    /// Options with pprof's defaults.
+    public init(
+        sampleIndex: String? = nil, nodeCount: Int? = nil, nodeFraction: Double = 0.005,
+        edgeFraction: Double = 0.001, cumulative: Bool = false, focus: String? = nil,
+        ignore: String? = nil, hide: String? = nil, show: String? = nil, showFrom: String? = nil,
+        granularity: Granularity = .functions, noInlines: Bool = false, dropNegative: Bool = false,
+        unit: String = "minimum", divideBy: Double = 1
+    ) {
+        self.sampleIndex = sampleIndex
+        self.nodeCount = nodeCount
+        self.nodeFraction = nodeFraction
+        self.edgeFraction = edgeFraction
+        self.cumulative = cumulative
+        self.focus = focus
+        self.ignore = ignore
+        self.hide = hide
+        self.show = show
+        self.showFrom = showFrom
+        self.granularity = granularity
+        self.noInlines = noInlines
+        self.dropNegative = dropNegative
+        self.unit = unit
+        self.divideBy = divideBy
+    }
+
+    /// The filters in effect, as pprof lists them under `Active filters:`.
+    var activeFilters: [String] {
+        [("focus", focus), ("ignore", ignore), ("hide", hide), ("show", show), ("show_from", showFrom)]
+            .compactMap { name, value in
+                guard let value, !value.isEmpty else { return nil }
+                return name + "=" + value
+            }
+    }
+}
+
+/// Errors reports throw for unusable input or options.
+public enum AnalysisError: Error, Equatable, CustomStringConvertible {
+    /// The profile has no sample types.
+    case noSampleTypes
+    /// `sampleIndex` names no sample type, or is out of range.
+    case unknownSampleIndex(String, available: [String])
+    /// A regex option does not compile.
+    case badRegex(option: String, pattern: String)
+    /// A sample or location refers to an ID the profile does not define.
+    case danglingReference(String)
+    /// `divideBy` is zero.
+    case zeroDivisor
+    /// A regex given to a report (e.g. peek) matched nothing.
+    case noMatches(String)
+
+    public var description: String {
+        switch self {
+        case .noSampleTypes: return "profile has no samples"
+        case let .unknownSampleIndex(s, available):
+            return "sample_index \"\(s)\" must be one of: [\(available.joined(separator: " "))]"
+        case let .badRegex(option, pattern): return "parsing \(option) regexp: \(pattern)"
+        case let .danglingReference(s): return "malformed profile: \(s)"
+        case .zeroDivisor: return "zero divisor specified"
+        case let .noMatches(rx): return "no matches found for regexp: \(rx)"
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class MemprofAnalysisTestsPlaceholder: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
