@@ -19,6 +19,9 @@ memprof_sampler *memprof_g_sampler;
 int64_t memprof_g_rate = 524288;
 uint8_t memprof_g_sample_pages[MP_PAGE_FILTER];
 static memprof_sampler *g_shared_sampler;  // inside the shared file, if any
+// Set while this thread holds the sampler lock: a signal handler that allocates then must
+// not wait for the lock its own thread holds (it is counted, not sampled).
+static __thread int t_in_sampler __attribute__((tls_model("initial-exec")));
 extern void *__libc_stack_end;
 // Bounds of the hook's code, per module (hidden: a preloaded copy and a linked-in copy each
 // see their own).
@@ -258,7 +261,8 @@ HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, 
   uint32_t depth = capture_stack(frame, s->stack_top, (uintptr_t)ret, pcs);
   memprof_sampler *sp = sampler_for_writing();
   s->until_sample = next_interval(s);
-  if (sp == NULL) { errno = saved_errno; return; }
+  if (sp == NULL || t_in_sampler) { errno = saved_errno; return; }
+  t_in_sampler = 1;
   lock(sp);
   if (sp->start_time_ns == 0) {
     struct timespec ts;
@@ -277,12 +281,14 @@ HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, 
     sp->dropped_samples++;
   }
   unlock(sp);
+  t_in_sampler = 0;
   errno = saved_errno;
 }
 
 int memprof_sample_forget(void *p) {
   memprof_sampler *sp = memprof_g_sampler;
-  if (sp == NULL) return 0;
+  if (sp == NULL || t_in_sampler) return 0;
+  t_in_sampler = 1;
   lock(sp);
   uint32_t bucket = live_remove(sp, (uint64_t)(uintptr_t)p);
   if (bucket) {
@@ -292,6 +298,7 @@ int memprof_sample_forget(void *p) {
     if (v > 0 && v < 255) __atomic_fetch_sub(page, 1, __ATOMIC_RELAXED);
   }
   unlock(sp);
+  t_in_sampler = 0;
   return bucket != 0;
 }
 
