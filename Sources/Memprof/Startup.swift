@@ -7,8 +7,11 @@ import Glibc
 @_cdecl("memprof_swift_startup")
 public func _memprofSwiftStartup() {
     guard Startup.once() else { return }
+    // Nothing to do (the usual case): allocate nothing, so linking changes no count.
+    let names = ["MEMPROF_PROFILE", "MEMPROF_PROFILE_SIGNAL", "MEMPROF_PROFILE_THRESHOLD"]
+    guard names.contains(where: { getenv($0) != nil }) else { return }
     var environment: [String: String] = [:]
-    for name in ["MEMPROF_PROFILE", "MEMPROF_PROFILE_SIGNAL", "MEMPROF_PROFILE_THRESHOLD"] {
+    for name in names {
         if let value = getenv(name) { environment[name] = String(cString: value) }
     }
     let configuration = ProfileDumps.Configuration(environment: environment)

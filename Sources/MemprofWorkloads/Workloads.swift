@@ -20,7 +20,7 @@ public enum Workloads {
     }
 
     /// Names accepted by `run(_:argument:)`.
-    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump"]
+    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump", "c-loop"]
 
     /// Runs a workload by name; returns nil for an unknown name.
     public static func run(_ name: String, argument: Int) -> Expected? {
@@ -31,6 +31,18 @@ public enum Workloads {
         case "churn": return churn(iterations: argument > 0 ? argument : 2_000_000)
         case "seed": return seed()
         case "none": return Expected()
+        case "c-loop":
+            // malloc, realloc and free only: no Swift container, no runtime work.
+            var e = Expected()
+            for i in 0..<max(argument, 1) {
+                let p = malloc(16 + i % 1000)
+                let q = realloc(p, 16 + i % 3000)
+                free(q)
+                e.allocations += 2
+                e.frees += 2
+                e.requestedBytes += UInt64(32 + i % 1000 + i % 3000)
+            }
+            return e
         case "signal-dump":
             // Keeps a 10 MB block, raises SIGUSR2 (MEMPROF_PROFILE_SIGNAL=USR2 writes a
             // profile from another thread) and gives that thread time to finish.

@@ -7,6 +7,11 @@ import Memprof
 import MemprofWorkloads
 
 let args = CommandLine.arguments
+if getenv("MEMPROF_WORKLOAD_PLAIN") != nil {
+    // Exactly what memprof-workload does, with the hook linked in: run under `memprof run`
+    // (the linked hook counts into its shared file) to compare with the preloaded one.
+    WorkloadMain.run(args)
+}
 if args.count >= 2 && args[1] == "accuracy" {
     // memprof-workload-linked accuracy [MB [KEEP_ONE_IN]]: sampled totals against the exact counters.
     print(try accuracyRun(megabytes: args.count > 2 ? Int(args[2]) ?? 600 : 600,
