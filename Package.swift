@@ -70,7 +70,7 @@ let package = Package(
             plugins: ["BuildPreloadLibrary"]
         ),
         .plugin(name: "BuildPreloadLibrary", capability: .buildTool()),
-        .executableTarget(name: "memprof-demo", dependencies: ["Memprof"]),
+        .executableTarget(name: "memprof-demo", dependencies: ["Memprof", "MemprofAnalysis"]),
         // Allocation patterns with known counts, for tests and benchmarks.
         .target(name: "MemprofWorkloads"),
         .executableTarget(name: "memprof-workload", dependencies: ["MemprofWorkloads"]),

@@ -3,11 +3,13 @@
 //   1. print Alloc, TotalAlloc, HeapAlloc and HeapSys;
 //   2. allocate ten 100,000,000-byte buffers in bigBytes(), keeping only the last one;
 //   3. print the figures again;
-//   4. show VIRT against RSS of this process, what RSS is made of, and what it means.
+//   4. show the heap profile as the article shows `go tool pprof -top` (inuse and alloc);
+//   5. show VIRT against RSS of this process, what RSS is made of, and what it means.
 #if canImport(Glibc)
 import Glibc
 #endif
 import Memprof
+import MemprofAnalysis
 
 @inline(never)
 func bigBytes() -> [UInt8] {
@@ -37,6 +39,28 @@ print("""
     Peak live heap was \(Memprof.formatBytes(counters.peakLiveBytes)): Swift frees each buffer as soon as its last
     reference goes, unlike Go, which frees at its next garbage collection.
     """)
+
+// The heap profile: which code holds memory now, and which allocated the most.
+do {
+    let path = "memprof-demo-heap.pb.gz"
+    try HeapProfile.write(to: path)
+    let profile = try HeapProfile.snapshot()
+    for sampleType in ["inuse_space", "alloc_space"] {
+        var options = ReportOptions()
+        options.sampleIndex = sampleType
+        options.nodeCount = 5
+        print("\n$ memprof top -n 5 --sample-index \(sampleType) \(path)   (the same as go tool pprof -top)")
+        print(try TopReport().render(ReportContext(profile: profile, options: options)), terminator: "")
+    }
+    print("""
+
+        bigBytes allocated ten buffers (alloc_space, about 1 GB, sampled at one sample per
+        512 KiB and scaled back as Go does) and holds one of them now (inuse_space). The
+        profile was written to \(path): open it with `go tool pprof` or `memprof`.
+        """)
+} catch {
+    print("cannot write the heap profile: \(error)")
+}
 
 do {
     let memory = try ProcessMemory.read()
