@@ -44,23 +44,6 @@ public enum SwiftNameSimplifier {
         return out
     }
 
-    /// Index of the bracket closing the one at `open`, skipping nested brackets and `->`.
-    private static func matching(_ s: [UInt8], _ open: Int) -> Int? {
-        var depth = 0
-        var i = open
-        while i < s.count {
-            switch s[i] {
-            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "<"): depth += 1
-            case UInt8(ascii: ">") where i > 0 && s[i - 1] == UInt8(ascii: "-"): break
-            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"):
-                depth -= 1
-                if depth == 0 { return i }
-            default: break
-            }
-            i += 1
-        }
-        return nil
-    }
 
     private static func removeSpecializations(_ input: [UInt8]) -> [UInt8] {
         var s = input
@@ -73,7 +56,7 @@ public enum SwiftNameSimplifier {
             changed = false
             rounds += 1
             for kind in kinds {
-                guard let start = find(s, kind), let close = matching(s, start + kind.count - 1),
+                guard let start = find(s, kind), let close = DemangledBrackets.matching(s, start + kind.count - 1),
                       close + of.count <= s.count, Array(s[(close + 1)..<(close + 1 + of.count)]) == of else { continue }
                 s.replaceSubrange(start..<(close + 1 + of.count), with: bytes("specialized "))
                 changed = true
@@ -97,7 +80,7 @@ public enum SwiftNameSimplifier {
             var found: Int?
             while j < s.count {
                 if s[j] == UInt8(ascii: "(") || s[j] == UInt8(ascii: "[") || s[j] == UInt8(ascii: "<") {
-                    guard let close = matching(s, j) else { break }
+                    guard let close = DemangledBrackets.matching(s, j) else { break }
                     j = close + 1
                     continue
                 }

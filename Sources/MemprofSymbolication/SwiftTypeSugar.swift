@@ -28,7 +28,7 @@ enum SwiftTypeSugar {
             if s[i] == UInt8(ascii: "S"), i == 0 || (!isIdentifier(s[i - 1]) && s[i - 1] != UInt8(ascii: ".")) {
                 for (prefix, kind) in kinds where matches(s, i, prefix) {
                     let open = i + prefix.count - 1
-                    guard let close = matching(s, open) else { break }
+                    guard let close = DemangledBrackets.matching(s, open) else { break }
                     let inner = sugar(Array(s[(open + 1)..<close]))
                     // `Swift.Array<A where A: P>` is a constrained extension context, not a type.
                     if containsWhere(inner) { break }
@@ -61,23 +61,6 @@ enum SwiftTypeSugar {
         return true
     }
 
-    /// The bracket closing the one at `open`, skipping nested brackets and the `>` of `->`.
-    private static func matching(_ s: [UInt8], _ open: Int) -> Int? {
-        var depth = 0
-        var i = open
-        while i < s.count {
-            switch s[i] {
-            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "<"): depth += 1
-            case UInt8(ascii: ">") where i > 0 && s[i - 1] == UInt8(ascii: "-"): break
-            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"):
-                depth -= 1
-                if depth == 0 { return i }
-            default: break
-            }
-            i += 1
-        }
-        return nil
-    }
 
     /// Position of the first `, ` outside brackets.
     private static func topLevelComma(_ s: [UInt8]) -> Int? {
