@@ -47,8 +47,15 @@ static void fmt_mb(char *buf, size_t cap, double bytes, int sign) {
   snprintf(buf, cap, sign ? "%+.1f" : "%.1f", bytes / 1e6);
 }
 
+static int g_finished;  // the exit line is out: no line after it
+
 void memprof_trace_line(int final_line) {
   pthread_mutex_lock(&g_lock);
+  if (g_finished) {
+    pthread_mutex_unlock(&g_lock);
+    return;
+  }
+  g_finished = final_line;
   memprof_counters c;
   memprof_read_counters(&c);
   memprof_heap_stats h;
