@@ -104,6 +104,14 @@ static void *trace_loop(void *unused) {
 
 static void trace_at_exit(void) { memprof_trace_line(1); }
 
+// A forked child has no trace thread, and may have been forked while that thread held the
+// lock: it must not wait for it at exit. Children do not trace (an exec'd program starts
+// its own trace from the environment).
+static void trace_in_child(void) {
+  pthread_mutex_init(&g_lock, NULL);
+  g_finished = 1;
+}
+
 void memprof_trace_start(void) {
   if (__atomic_exchange_n(&g_started, 1, __ATOMIC_ACQ_REL)) return;
   g_interval_ns = parse_interval(getenv("MEMPROF_TRACE"));
@@ -123,7 +131,10 @@ void memprof_trace_start(void) {
   int rc = pthread_create(&thread, &attr, trace_loop, NULL);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
-  if (rc == 0) atexit(trace_at_exit);
+  if (rc == 0) {
+    atexit(trace_at_exit);
+    pthread_atfork(NULL, NULL, trace_in_child);
+  }
 }
 
 __attribute__((constructor)) static void memprof_trace_constructor(void) { memprof_trace_start(); }

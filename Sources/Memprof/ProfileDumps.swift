@@ -58,12 +58,16 @@ public enum ProfileDumps {
     }
 
     nonisolated(unsafe) private static var base = "memprof-heap.pb.gz"
+    /// Set in a forked child: it may have been forked while a dump held the lock, and its
+    /// profile would be its parent's; it writes none.
+    nonisolated(unsafe) private static var forkedChild = false
     nonisolated(unsafe) private static var sequence = 0
     private static let lock = PthreadLock()
 
     /// Applies a configuration: registers the exit dump, the signal and the threshold.
     public static func start(_ configuration: Configuration) {
         if let path = configuration.path { base = path }
+        pthread_atfork(nil, nil) { ProfileDumps.forkedChild = true }
         if configuration.path != nil {
             atexit { ProfileDumps.dump(reason: "exit") }
         }
@@ -85,7 +89,8 @@ public enum ProfileDumps {
     /// which is reported on stderr).
     @discardableResult
     public static func dump(reason: String) -> String? {
-        lock.withLock {
+        if forkedChild { return nil }
+        return lock.withLock {
             sequence += 1
             let path = numberedPath(base, pid: getpid(), sequence: sequence)
             do {

@@ -75,8 +75,9 @@ extension Workloads {
         return e
     }
 
-    /// Forks while four threads allocate; the child allocates and exits. Must not hang.
-    static func forkWhileAllocating(rounds: Int) -> Expected {
+    /// Forks while four threads allocate; the child allocates and exits (with `exit`, which
+    /// runs atexit handlers, when `childCallsExit`). Must not hang.
+    static func forkWhileAllocating(rounds: Int, childCallsExit: Bool = false) -> Expected {
         let stop = StopFlag()
         let workers = (0..<4).map { _ in
             startThread {
@@ -90,6 +91,7 @@ extension Workloads {
             let pid = fork()
             if pid == 0 {
                 for _ in 0..<1000 { free(malloc(32)) }
+                if childCallsExit { exit(0) }
                 _exit(0)
             }
             var status: Int32 = 0

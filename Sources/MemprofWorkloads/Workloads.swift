@@ -20,13 +20,14 @@ public enum Workloads {
     }
 
     /// Names accepted by `run(_:argument:)`.
-    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump", "c-loop"]
+    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump", "c-loop", "fork-exit"]
 
     /// Runs a workload by name; returns nil for an unknown name.
     public static func run(_ name: String, argument: Int) -> Expected? {
         switch name {
         case "threads": return threads(count: 8, operations: argument > 0 ? argument : 1_000_000)
         case "fork": return forkWhileAllocating(rounds: argument > 0 ? argument : 20)
+        case "fork-exit": return forkWhileAllocating(rounds: argument > 0 ? argument : 20, childCallsExit: true)
         case "c-calls": return cCalls()
         case "churn": return churn(iterations: argument > 0 ? argument : 2_000_000)
         case "seed": return seed()

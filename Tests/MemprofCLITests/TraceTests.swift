@@ -32,6 +32,15 @@ final class TraceTests: XCTestCase {
         XCTAssertTrue(traceLines(r.stderr).contains { $0.hasSuffix("(exit)") }, r.stderr)
     }
 
+    func testForkedChildrenThatExitDoNotHang() throws {
+        // A line every millisecond: children are often forked while the trace holds its lock.
+        let r = try runProgram(product("memprof-workload-linked"), ["fork-exit", "40"],
+                               environment: ["MEMPROF_TRACE": "1ms", "MEMPROF_PROFILE": scratch.appendingPathComponent("fork.pb.gz").path],
+                               timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(traceLines(r.stderr).filter { $0.hasSuffix("(exit)") }.count, 1, "only the parent writes an exit line")
+    }
+
     func testTraceOffByDefaultAndForBadValues() throws {
         for value in ["", "0", "nonsense", "-5s"] {
             let r = try runProgram(product("memprof-workload-linked"), ["none"], environment: ["MEMPROF_TRACE": value])
