@@ -9,10 +9,7 @@ extension AnalysisProfile {
             let f = functions[i]
             if !f.name.isEmpty && f.systemName != f.name { continue }
             var name = f.systemName
-            if looksLikeDemangledCPlusPlus(name) {
-                name = removeMatching(name, open: UInt8(ascii: "("), close: UInt8(ascii: ")"))
-                name = removeMatching(name, open: UInt8(ascii: "<"), close: UInt8(ascii: ">"))
-            }
+            if looksLikeDemangledCPlusPlus(name) { name = withoutCxxParameters(name) }
             functions[i].name = name
         }
     }
@@ -217,6 +214,12 @@ func simplifiedFunctionName(_ name: String) -> String {
         i += 1
     }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+/// A demangled C++ name without its parameter and template lists, as pprof shows them.
+func withoutCxxParameters(_ name: String) -> String {
+    let noParameters = removeMatching(name, open: UInt8(ascii: "("), close: UInt8(ascii: ")"))
+    return removeMatching(noParameters, open: UInt8(ascii: "<"), close: UInt8(ascii: ">"))
 }
 
 private func looksLikeDemangledCPlusPlus(_ s: String) -> Bool {

@@ -37,6 +37,8 @@ struct AnalysisProfile {
     var timeNanos: Int64
     var durationNanos: Int64
     var comments: [String]
+    /// Function names before `simplifySwiftNames` shortened them (nil if it did not run).
+    var fullNames: [String]? = nil
 
     /// Resolves IDs and merges duplicates (pprof's `profile.Merge` of a single profile).
     init(_ p: Profile) throws {

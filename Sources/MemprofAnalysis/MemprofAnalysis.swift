@@ -1,9 +1,14 @@
-/// Reports over heap profiles (top, traces, peek), matching `go tool pprof` output.
+/// Reports over heap profiles (top, traces, peek, list, diff, flame graph), matching
+/// `go tool pprof` output wherever pprof has the same report.
 ///
 /// The layers, bottom up:
 /// - `Measurement`: units and pprof's number formatting.
+/// - `ReportInput.combine`: a profile and its `-base` / `-diff_base`, merged as pprof does.
 /// - `AnalysisProfile` (internal): a `Profile` resolved and normalised the way pprof's driver
-///   prepares it (merge, pruning, focus/ignore/hide filters, aggregation by granularity).
+///   prepares it (merge, pruning, readable names, focus/ignore/hide filters, aggregation by
+///   granularity, `-trim_path`).
 /// - `CallGraph` (internal): nodes by function (or line, file, address) with flat and cumulative values.
-/// - `Report` plug-ins (`TopReport`, `TracesReport`, `PeekReport`) driven by `ReportOptions`.
+/// - `Report` plug-ins (`TopReport`, `TracesReport`, `PeekReport`, `ListReport`,
+///   `FlameGraphReport`) driven by `ReportOptions`. `ReportOptions.simplifyNames` shows
+///   readable Swift names in all of them (off by default, so text reports equal pprof's).
 public enum MemprofAnalysis {}

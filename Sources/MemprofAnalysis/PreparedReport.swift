@@ -16,9 +16,12 @@ struct PreparedReport {
     /// Unit values are printed in; `minimum` until `selectOutputUnit` picks one.
     var outputUnit: String
 
-    init(_ source: Profile, options: ReportOptions) throws {
+    /// Prepares `source`. `trimFileNames` applies `-trim_path` to source file names, as
+    /// pprof does for every report built from a call graph (not `traces`).
+    init(_ source: Profile, options: ReportOptions, trimFileNames: Bool = true) throws {
         var p = try AnalysisProfile(source)
         p.simplifyNames()
+        if options.simplifyNames { p.simplifySwiftNames() }
         p.clearURLMappingFiles()
         try p.removeUninteresting()
         valueIndex = try p.sampleIndex(options.sampleIndex)
@@ -29,6 +32,12 @@ struct PreparedReport {
         total = p.total(valueIndex: valueIndex)
         try p.applyFilters(options)
         p.aggregate(options.granularity, inlines: !options.noInlines)
+        if trimFileNames {
+            for i in p.functions.indices where !p.functions[i].filename.isEmpty {
+                p.functions[i].filename = SourceReader.trimmed(
+                    p.functions[i].filename, trimPath: options.trimPath ?? "", searchPath: options.sourcePath ?? "")
+            }
+        }
         profile = p
         self.options = options
         outputUnit = options.unit

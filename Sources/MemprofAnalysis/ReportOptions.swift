@@ -48,6 +48,16 @@ public struct ReportOptions: Sendable, Equatable {
     public var unit: String
     /// Divide all values by this number before printing (`-divide_by`).
     public var divideBy: Double
+    /// Show Swift names simplified (`Array<Int>` for `Swift.Array<Swift.Int>`, `specialized f`,
+    /// `closure #1 in f`), demangling names that are still mangled (Swift and C++), before
+    /// filters and reports see them. Off by default, so reports equal `go tool pprof`'s.
+    public var simplifyNames: Bool
+    /// Prefixes to remove from source file names, `:`-separated (`-trim_path`). `nil` lets
+    /// `list` guess one from the source path, as pprof does.
+    public var trimPath: String?
+    /// Directories where `list` looks for source files, `:`-separated (`-source_path`);
+    /// `nil` means the current directory.
+    public var sourcePath: String?
 
     /// Options with pprof's defaults.
     public init(
@@ -55,7 +65,8 @@ public struct ReportOptions: Sendable, Equatable {
         edgeFraction: Double = 0.001, cumulative: Bool = false, focus: String? = nil,
         ignore: String? = nil, hide: String? = nil, show: String? = nil, showFrom: String? = nil,
         granularity: Granularity = .functions, noInlines: Bool = false, dropNegative: Bool = false,
-        unit: String = "minimum", divideBy: Double = 1
+        unit: String = "minimum", divideBy: Double = 1, simplifyNames: Bool = false,
+        trimPath: String? = nil, sourcePath: String? = nil
     ) {
         self.sampleIndex = sampleIndex
         self.nodeCount = nodeCount
@@ -72,6 +83,9 @@ public struct ReportOptions: Sendable, Equatable {
         self.dropNegative = dropNegative
         self.unit = unit
         self.divideBy = divideBy
+        self.simplifyNames = simplifyNames
+        self.trimPath = trimPath
+        self.sourcePath = sourcePath
     }
 
     /// The filters in effect, as pprof lists them under `Active filters:`.
@@ -98,6 +112,10 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     case zeroDivisor
     /// A regex given to a report (e.g. peek) matched nothing.
     case noMatches(String)
+    /// Both a base (`-base`) and a diff base (`-diff_base`) were given.
+    case baseAndDiffBase
+    /// The base profile cannot be combined with the profile (sample or period types differ).
+    case incompatibleBase(String)
 
     public var description: String {
         switch self {
@@ -108,6 +126,8 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
         case let .danglingReference(s): return "malformed profile: \(s)"
         case .zeroDivisor: return "zero divisor specified"
         case let .noMatches(rx): return "no matches found for regexp: \(rx)"
+        case .baseAndDiffBase: return "-base and -diff_base flags cannot both be specified"
+        case let .incompatibleBase(why): return "cannot combine with base profile: \(why)"
         }
     }
 }

@@ -24,6 +24,10 @@ struct PprofArgs: CustomStringConvertible {
             case "-top": report = TopReport()
             case "-traces": report = TracesReport()
             case "-peek": report = PeekReport(value)
+            case "-list": report = ListReport(value)
+            case "-trim_path": o.trimPath = value
+            case "-source_path": o.sourcePath = value
+            case "-base", "-diff_base": break   // read by the test, see `ReportInput.combine`
             case "-cum": o.cumulative = true
             case "-nodecount": o.nodeCount = Int(value)!
             case "-nodefraction": o.nodeFraction = Double(value)!

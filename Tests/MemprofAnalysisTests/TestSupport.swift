@@ -37,9 +37,10 @@ enum GoPprof {
 
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: goBinary) }
 
-    static func run(_ args: [String]) throws -> String {
+    static func run(_ args: [String], in directory: URL? = nil) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: goBinary)
+        if let directory { p.currentDirectoryURL = directory }
         p.arguments = ["tool", "pprof"] + args
         var env = ProcessInfo.processInfo.environment
         env["TZ"] = "UTC"
@@ -77,4 +78,13 @@ func firstDifference(_ a: String, _ b: String) -> String? {
         if x != y { return "line \(i + 1):\n  ours: \(x)\n  go:   \(y)" }
     }
     return nil
+}
+
+/// Runs `body` with the process's current directory set to `directory`, as `go tool pprof`
+/// run there would see it (for `list`, which searches the current directory).
+func withCurrentDirectory<T>(_ directory: URL, _ body: () throws -> T) rethrows -> T {
+    let saved = FileManager.default.currentDirectoryPath
+    _ = FileManager.default.changeCurrentDirectoryPath(directory.path)
+    defer { _ = FileManager.default.changeCurrentDirectoryPath(saved) }
+    return try body()
 }
