@@ -26,7 +26,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -53,14 +52,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                // Read at scrape time from the exact counters: no swift-metrics mirror.
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // A service that allocates on several threads and serves the endpoints: for the
         // real-socket tests, the Prometheus scrape and the load test.
-        .executableTarget(name: "memprof-http-demo", dependencies: ["MemprofHTTP", "MemprofWorkloads"]),
+        .executableTarget(name: "memprof-http-demo", dependencies: ["MemprofHTTP"]),
         .executableTarget(
             name: "memprof",
             dependencies: [
@@ -82,12 +81,13 @@ let package = Package(
         .testTarget(
             name: "MemprofHTTPTests",
             dependencies: [
-                "MemprofHTTP",
+                "MemprofHTTP", "Memprof", "MemprofProfile", "CMemprofHook",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "MemprofCLITests", dependencies: ["Memprof"], exclude: ["Support"]),
+        .testTarget(name: "MemprofCLITests", dependencies: ["Memprof"], exclude: ["Support", "Golden"]),
     ],
     swiftLanguageModes: [.v5]
 )

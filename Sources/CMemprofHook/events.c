@@ -64,10 +64,14 @@ int memprof_wait_event(void) {
   return __atomic_exchange_n(&g_pending, 0, __ATOMIC_ACQ_REL);
 }
 
-// The Memprof Swift module defines this (weakly referenced: absent in the preload library
-// and in programs that link only the hook); it reads MEMPROF_PROFILE and friends.
+// The Swift modules define these when they are linked in (weak references: absent in the
+// preload library and in programs that link only the hook). Memprof reads MEMPROF_PROFILE
+// and friends; MemprofHTTP starts the server MEMPROF_HTTP asks for. Without the variables
+// both return at once and allocate nothing.
 extern void memprof_swift_startup(void) __attribute__((weak));
+extern int32_t memprof_http_start_from_environment(void) __attribute__((weak));
 
 __attribute__((constructor)) static void memprof_call_swift_startup(void) {
   if (memprof_swift_startup) memprof_swift_startup();
+  if (memprof_http_start_from_environment) memprof_http_start_from_environment();
 }

@@ -28,15 +28,11 @@ extern void *__libc_stack_end;
 extern char __start_memprof_hook_text[] __attribute__((visibility("hidden")));
 extern char __stop_memprof_hook_text[] __attribute__((visibility("hidden")));
 
-// ---- lock: a spin lock (sampled paths are rare), held across fork by the atfork handlers.
+// ---- lock: held only by sampled allocations, frees of sampled blocks and copies, and
+// across fork by the atfork handlers.
 
-static void lock(memprof_sampler *s) {
-  for (int spins = 0; __atomic_exchange_n(&s->lock, 1, __ATOMIC_ACQUIRE); spins++) {
-    while (__atomic_load_n(&s->lock, __ATOMIC_RELAXED))
-      if (++spins > 100) sched_yield();
-  }
-}
-static void unlock(memprof_sampler *s) { __atomic_store_n(&s->lock, 0, __ATOMIC_RELEASE); }
+static void lock(memprof_sampler *s) { pthread_mutex_lock(&s->lock); }
+static void unlock(memprof_sampler *s) { pthread_mutex_unlock(&s->lock); }
 
 static void before_fork(void) { if (memprof_g_sampler) lock(memprof_g_sampler); }
 static void after_fork(void) { if (memprof_g_sampler) unlock(memprof_g_sampler); }

@@ -3,6 +3,7 @@
 // counters), so the parent can read the samples however the child ends.
 #ifndef MEMPROF_SAMPLER_H
 #define MEMPROF_SAMPLER_H
+#include <pthread.h>
 #include <stdint.h>
 #include "state.h"
 
@@ -21,8 +22,9 @@ typedef struct mp_live { uint64_t ptr; uint32_t bucket; uint32_t pad; } mp_live;
 
 typedef struct memprof_sampler {
   uint64_t magic;
-  uint32_t lock;
-  uint32_t pad0;
+  // A mutex, not a spin lock: a holder preempted on a busy machine must not leave other
+  // sampled allocations spinning. All-zero bytes are an unlocked mutex in glibc.
+  pthread_mutex_t lock;
   int64_t rate;                   // the rate in force (copied for readers of the file)
   uint64_t start_time_ns;         // CLOCK_REALTIME when sampling began
   uint64_t stacks_used, pcs_used, buckets_used, live_count;

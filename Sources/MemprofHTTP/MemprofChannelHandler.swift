@@ -1,0 +1,140 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The SwiftNIO adapter of `MemprofRequestHandler`: collects one request (within limits),
+/// runs the handler in a task off the event loop, and writes the response with
+/// `Content-Length`. It expects `HTTPServerPipelineHandler` before it, so requests come one at
+/// a time, and optionally a `RequestDeadlineHandler` at the front.
+///
+/// Limits: a target longer than `maxURIBytes` gets 414, header fields totalling more than
+/// `maxHeaderBytes` get 431 (the decoder stops far larger ones earlier), a body over
+/// `maxBodyBytes` gets 413 and the connection is closed (only the symbol route reads a body). The task is cancelled if the client
+/// goes away.
+final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    struct Limits: Sendable {
+        var maxURIBytes = 4096
+        var maxHeaderBytes = 16 * 1024
+        var maxBodyBytes = 64 * 1024
+    }
+
+    private enum State {
+        case idle
+        case receiving(HTTPRequestHead, body: [UInt8])
+        /// The request is refused; the answer goes out when it ends.
+        case refusing(HTTPRequestHead, MemprofResponse)
+        case responding(HTTPRequestHead, Task<Void, Never>)
+        /// The connection is being closed: ignore the rest.
+        case closing
+    }
+
+    private let handler: MemprofRequestHandler
+    private let limits: Limits
+    private let deadline: RequestDeadlineHandler?
+    private var state = State.idle
+
+    init(handler: MemprofRequestHandler, limits: Limits = Limits(), deadline: RequestDeadlineHandler? = nil) {
+        self.handler = handler
+        self.limits = limits
+        self.deadline = deadline
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle):
+            state = check(head).map { .refusing(head, $0) } ?? .receiving(head, body: [])
+        case (.body(let chunk), .receiving(let head, var body)):
+            if body.count + chunk.readableBytes > limits.maxBodyBytes {
+                state = .closing
+                if let deadline {
+                    deadline.abort(status: 413, message: "request body too large (more than \(limits.maxBodyBytes) bytes)")
+                } else {
+                    context.close(promise: nil)
+                }
+            } else {
+                state = .idle  // drop the reference so the append does not copy
+                body += chunk.readableBytesView
+                state = .receiving(head, body: body)
+            }
+        case (.body, _):
+            break
+        case (.end, .receiving(let head, let body)):
+            deadline?.requestReceived()
+            respond(to: head, body: body, context: context)
+        case (.end, .refusing(let head, let response)):
+            deadline?.requestReceived()
+            write(response, for: head, close: true, context: context)
+        case (.end, _), (.head, _):
+            break
+        }
+    }
+
+    /// The refusal a request head deserves, if any.
+    private func check(_ head: HTTPRequestHead) -> MemprofResponse? {
+        if head.uri.utf8.count > limits.maxURIBytes {
+            return .error(414, "request target too long (more than \(limits.maxURIBytes) bytes)")
+        }
+        let headerBytes = head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        if headerBytes > limits.maxHeaderBytes {
+            return .error(431, "request header fields too large (more than \(limits.maxHeaderBytes) bytes)")
+        }
+        return nil
+    }
+
+    private func respond(to head: HTTPRequestHead, body: [UInt8], context: ChannelHandlerContext) {
+        let request = MemprofRequest(method: head.method.rawValue, uri: head.uri,
+                                     headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body)
+        let handler = self.handler
+        let promise = context.eventLoop.makePromise(of: MemprofResponse.self)
+        let task = Task {
+            promise.succeed(await handler.handle(request))
+        }
+        state = .responding(head, task)
+        promise.futureResult.assumeIsolated().whenSuccess { [weak self] response in
+            guard let self, case .responding = self.state else { return }
+            self.write(response, for: head, close: false, context: context)
+        }
+    }
+
+    private func write(_ response: MemprofResponse, for head: HTTPRequestHead, close: Bool,
+                       context: ChannelHandlerContext) {
+        let keepAlive = head.isKeepAlive && !close
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: "Content-Length", value: "\(response.body.count)")
+        if !keepAlive {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if head.version.major == 1 && head.version.minor == 0 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        let status = HTTPResponseStatus(statusCode: response.status, reasonPhrase: response.reasonPhrase)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+                      promise: nil)
+        if head.method != .HEAD && !response.body.isEmpty {
+            let body = context.channel.allocator.buffer(bytes: response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        state = keepAlive ? .idle : .closing
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if keepAlive {
+            deadline?.responseSent()
+        } else {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .responding(_, let task) = state { task.cancel() }
+        state = .closing
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        handler.state.logger.debug("memprof HTTP connection error: \(error)")
+        if case .responding(_, let task) = state { task.cancel() }
+        state = .closing
+        context.close(promise: nil)
+    }
+}

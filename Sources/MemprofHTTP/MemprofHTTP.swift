@@ -1,2 +1,0 @@
-/// Go's /debug/pprof endpoints on SwiftNIO.
-public enum MemprofHTTP {}

@@ -1,0 +1,200 @@
+import Logging
+import Memprof
+import MemprofSymbolication
+import Prometheus
+import Synchronization
+
+/// The memprof routes as a plain async function from request to response, with no tie to a
+/// server: `MemprofServer` runs it on SwiftNIO, and a Vapor or Hummingbird application can
+/// mount it on its own router (see the module documentation).
+///
+/// Routes (Go's paths and semantics):
+/// - `/debug/pprof/`: an index page; `/debug/pprof` redirects there.
+/// - `/debug/pprof/heap`: gzipped profile.proto, default sample type inuse_space;
+///   `/debug/pprof/allocs`: the same data, default sample type alloc_space.
+///   `?debug=1` (or 2): Go's legacy text with a MemStats block. `?gc=1` (heap only): give
+///   free memory back to the OS first (`Memprof.releaseFreeMemory()`, glibc's `malloc_trim`),
+///   our counterpart of Go's forced GC. `?seconds=N`: the profile N seconds later minus the
+///   profile now (400 with `debug`, or beyond `maxDeltaSeconds`).
+/// - `/debug/pprof/cmdline`: the arguments, separated by NUL bytes.
+/// - `/debug/pprof/symbol`: Go's symbol service, which `go tool pprof` asks (POST, addresses
+///   joined by `+`) for addresses a profile left without a function name.
+/// - `/debug/memstats`: JSON, see `MemStatsDocument`'s fields in the module documentation.
+/// - `/metrics`: the Prometheus text format, see `MemprofMetricsCollector`.
+///
+/// Only GET and HEAD are served, and POST for the symbol service (405 otherwise). With a token configured, every route needs
+/// `Authorization: Bearer <token>` (401 otherwise). One profile is built at a time: others
+/// wait up to `profileWaitTimeout` in a queue of at most `maxWaitingProfiles`, and get 503
+/// (waited too long) or 429 (queue full) with `Retry-After: 1`.
+///
+/// Copies share their state (the symbolizer, the gate, the metrics), so create one handler and
+/// use it for every request.
+public struct MemprofRequestHandler: Sendable {
+    /// Settings of the routes.
+    public struct Configuration: Sendable {
+        /// A token every request must carry as `Authorization: Bearer <token>`; nil or empty:
+        /// none needed. `MemprofServer` requires one when it listens beyond loopback.
+        public var token: String?
+        /// The longest `?seconds=N` accepted.
+        public var maxDeltaSeconds: Int
+        /// How long a profile request waits for another to finish before getting 503.
+        public var profileWaitTimeout: Duration
+        /// Most profile requests waiting at once; more get 429.
+        public var maxWaitingProfiles: Int
+        /// Most `?seconds=N` requests in progress at once; more get 429.
+        public var maxConcurrentDeltas: Int
+        /// The registry `/metrics` records into and renders; nil: a registry of its own.
+        public var metricsRegistry: PrometheusCollectorRegistry?
+
+        /// Creates a configuration; the defaults suit a service scraped by a few tools.
+        public init(token: String? = nil, maxDeltaSeconds: Int = 300, profileWaitTimeout: Duration = .seconds(5),
+                    maxWaitingProfiles: Int = 8, maxConcurrentDeltas: Int = 4,
+                    metricsRegistry: PrometheusCollectorRegistry? = nil) {
+            self.token = token
+            self.maxDeltaSeconds = maxDeltaSeconds
+            self.profileWaitTimeout = profileWaitTimeout
+            self.maxWaitingProfiles = maxWaitingProfiles
+            self.maxConcurrentDeltas = maxConcurrentDeltas
+            self.metricsRegistry = metricsRegistry
+        }
+    }
+
+    let state: HandlerState
+
+    /// Creates a handler. Nothing is read until the first request.
+    public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "memprof.http")) {
+        state = HandlerState(configuration: configuration, logger: logger)
+    }
+
+    /// The settings in force.
+    public var configuration: Configuration { state.configuration }
+
+    /// The collector behind `/metrics`.
+    public var metrics: MemprofMetricsCollector { state.metrics }
+
+    /// The paths this handler serves (prefixes end with `/`): mount these on a router.
+    public static let paths = ["/debug/pprof", "/debug/pprof/", "/debug/memstats", "/metrics"]
+
+    /// Answers one request. Never throws: failures become 4xx/5xx responses.
+    public func handle(_ request: MemprofRequest) async -> MemprofResponse {
+        if let token = state.token, !token.accepts(request) { return BearerToken.challenge }
+        let route = Route(path: request.path)
+        let allowed = route == .symbol ? ["GET", "HEAD", "POST"] : ["GET", "HEAD"]
+        guard allowed.contains(request.method) else {
+            if case .notFound = route { return .error(404, "404 page not found") }
+            return .error(405, "method not allowed", headers: [("Allow", allowed.joined(separator: ", "))])
+        }
+        let query: QueryString
+        do {
+            query = try QueryString(request.rawQuery)
+        } catch {
+            return .error(400, error.message)
+        }
+        switch route {
+        case .index:
+            return .text(IndexPage.html, contentType: "text/html; charset=utf-8")
+        case .redirectToIndex:
+            return MemprofResponse(status: 301, headers: [("Location", "/debug/pprof/"),
+                                                          ("Content-Type", "text/plain; charset=utf-8")],
+                                   body: Array("Moved Permanently: /debug/pprof/\n".utf8))
+        case .cmdline:
+            return .text(CommandLine.arguments.joined(separator: "\u{0}"))
+        case .symbol:
+            return await serveSymbols(request.method == "POST" ? request.body : Array(request.rawQuery.utf8))
+        case .profile(let kind):
+            return await serveProfile(kind, query: query)
+        case .memstats:
+            return await serveMemStats()
+        case .metrics:
+            return await serveMetrics()
+        case .unknownProfile:
+            return .error(404, "Unknown profile")
+        case .notFound:
+            return .error(404, "404 page not found")
+        }
+    }
+
+    private func serveMemStats() async -> MemprofResponse {
+        do {
+            let body = try await BlockingWork.run {
+                let stats = MemStats.read()
+                let process = Result { try ProcessMemory.read() }
+                return MemStatsDocument.render(stats: stats, samplingRate: HeapProfile.samplingRate, process: process)
+            }
+            return MemprofResponse(status: 200, headers: [("Content-Type", "application/json"),
+                                                          ("X-Content-Type-Options", "nosniff")], body: body)
+        } catch {
+            return .error(503, "shutting down")
+        }
+    }
+
+    private func serveMetrics() async -> MemprofResponse {
+        let collector = state.metrics
+        do {
+            let body = try await BlockingWork.run { collector.exposition() }
+            return MemprofResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                   body: body)
+        } catch {
+            return .error(503, "shutting down")
+        }
+    }
+}
+
+/// What a path names.
+enum Route: Equatable {
+    case index, redirectToIndex, cmdline, symbol, memstats, metrics, unknownProfile, notFound
+    case profile(ProfileKind)
+
+    init(path: Substring) {
+        switch path {
+        case "/debug/pprof/": self = .index
+        case "/debug/pprof": self = .redirectToIndex
+        case "/debug/pprof/heap": self = .profile(.heap)
+        case "/debug/pprof/allocs": self = .profile(.allocs)
+        case "/debug/pprof/cmdline": self = .cmdline
+        case "/debug/pprof/symbol": self = .symbol
+        case "/debug/memstats": self = .memstats
+        case "/metrics": self = .metrics
+        default: self = path.hasPrefix("/debug/pprof/") ? .unknownProfile : .notFound
+        }
+    }
+}
+
+/// The two views of the heap profile.
+enum ProfileKind: String, Sendable {
+    case heap, allocs
+
+    /// The sample type tools show first: Go leaves it empty for heap (tools then pick the
+    /// last, inuse_space) and sets alloc_space for allocs.
+    var defaultSampleType: String { self == .heap ? "" : "alloc_space" }
+}
+
+/// What the copies of one handler share.
+final class HandlerState: Sendable {
+    let configuration: MemprofRequestHandler.Configuration
+    let logger: Logger
+    let token: BearerToken?
+    let gate: ProfileGate
+    let metrics: MemprofMetricsCollector
+    let deltasInProgress = Atomic<Int>(0)
+    private let cachedSymbolizer = Mutex<Symbolizer?>(nil)
+
+    init(configuration: MemprofRequestHandler.Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        token = BearerToken(configuration.token)
+        gate = ProfileGate(maxWaiters: configuration.maxWaitingProfiles)
+        metrics = MemprofMetricsCollector(registry: configuration.metricsRegistry ?? PrometheusCollectorRegistry())
+    }
+
+    /// One symbolizer for every profile: it keeps the parsed symbol tables and DWARF of each
+    /// module, which is most of the cost of the first profile.
+    func symbolizer() throws -> Symbolizer {
+        try cachedSymbolizer.withLock { cached in
+            if let cached { return cached }
+            let fresh = try Symbolizer()
+            cached = fresh
+            return fresh
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class MemprofHTTPPlaceholder: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
