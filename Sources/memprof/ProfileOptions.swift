@@ -1,0 +1,145 @@
+import ArgumentParser
+import MemprofAnalysis
+
+/// The flags every analysis command shares (`top`, `list`, `peek`, `traces`, `flame`, the
+/// shell): which profile, which sample type, filters, trimming, and a base to compare with.
+///
+/// Long flags are spelled with two dashes; pprof's one-dash spellings (`-inuse_space`,
+/// `-sample_index=alloc_space`, `-nodecount=5`, `-cum`, `-focus=re`) are accepted too, so a
+/// `go tool pprof` command line works after replacing `go tool pprof -top` with `memprof top`.
+struct ProfileOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("The profile: a file (gzipped or plain profile.proto) or an http(s) URL.",
+                                 valueName: "file-or-url"),
+              completion: .file())
+    var profile: String
+
+    @Option(name: [.customLong("sample-index"), .customLong("sample_index", withSingleDash: true)],
+            help: ArgumentHelp("Sample type to report, by name (alloc_space) or index (0). Default: the profile's default type, else the last.",
+                               valueName: "name|n"))
+    var sampleIndex: String?
+
+    @Flag(help: "Shortcuts for --sample-index: in-use or allocated, bytes or objects.")
+    var sampleShortcut: SampleShortcut?
+
+    @Option(name: [.short, .customLong("nodecount"), .customLong("nodecount", withSingleDash: true)],
+            help: ArgumentHelp("Show at most N entries (top: all by default).", valueName: "n"))
+    var nodeCount: Int?
+
+    @Option(name: [.customLong("nodefraction"), .customLong("nodefraction", withSingleDash: true)],
+            help: ArgumentHelp("Drop entries whose cum is below this fraction of the total.", valueName: "f"))
+    var nodeFraction: Double = 0.005
+
+    @Flag(name: [.customLong("cum"), .customLong("cum", withSingleDash: true)],
+          help: "Sort by cumulative value instead of flat.")
+    var cumulative = false
+
+    @Option(name: [.customLong("focus"), .customLong("focus", withSingleDash: true)],
+            help: ArgumentHelp("Keep only samples with a frame matching this regex.", valueName: "regex"))
+    var focus: String?
+
+    @Option(name: [.customLong("ignore"), .customLong("ignore", withSingleDash: true)],
+            help: ArgumentHelp("Drop samples with a frame matching this regex.", valueName: "regex"))
+    var ignore: String?
+
+    @Option(name: [.customLong("hide"), .customLong("hide", withSingleDash: true)],
+            help: ArgumentHelp("Remove frames matching this regex from stacks.", valueName: "regex"))
+    var hide: String?
+
+    @Option(name: [.customLong("show"), .customLong("show", withSingleDash: true)],
+            help: ArgumentHelp("Keep only frames matching this regex.", valueName: "regex"))
+    var show: String?
+
+    @Option(name: [.customLong("show-from"), .customLong("show_from", withSingleDash: true)],
+            help: ArgumentHelp("Drop frames above the highest one matching this regex.", valueName: "regex"))
+    var showFrom: String?
+
+    @Option(help: ArgumentHelp("Group entries by functions, filefunctions, files, lines or addresses.",
+                               valueName: "kind"))
+    var granularity: GranularityArgument = .functions
+
+    @Option(name: [.customLong("unit"), .customLong("unit", withSingleDash: true)],
+            help: ArgumentHelp("Print values in this unit (B, kB, MB, ..., minimum, auto).", valueName: "unit"))
+    var unit = "minimum"
+
+    @Option(name: [.customLong("base"), .customLong("base", withSingleDash: true)],
+            help: ArgumentHelp("Subtract this earlier profile first (pprof -base).", valueName: "file-or-url"),
+            completion: .file())
+    var base: String?
+
+    @Option(name: [.customLong("diff-base"), .customLong("diff_base", withSingleDash: true)],
+            help: ArgumentHelp("Compare against this profile; percentages are of its total (pprof -diff_base).",
+                               valueName: "file-or-url"),
+            completion: .file())
+    var diffBase: String?
+
+    @Flag(help: "Show names as stored in the profile (Swift generic specializations, module prefixes, closure signatures); without it Swift names are shortened and mangled names demangled.")
+    var fullNames = false
+
+    @Option(name: [.customLong("source-path"), .customLong("source_path", withSingleDash: true)],
+            help: ArgumentHelp("list: directories to search for source files, ':'-separated (default: the current one).",
+                               valueName: "dirs"), completion: .directory)
+    var sourcePath: String?
+
+    @Option(name: [.customLong("trim-path"), .customLong("trim_path", withSingleDash: true)],
+            help: ArgumentHelp("list: prefixes to remove from source file names, ':'-separated.", valueName: "prefixes"))
+    var trimPath: String?
+
+    @Option(help: ArgumentHelp("Seconds to wait for a profile fetched over HTTP.", valueName: "seconds"))
+    var timeout: Double = 60
+
+    func validate() throws {
+        if base != nil && diffBase != nil { throw ValidationError("give --base or --diff-base, not both") }
+        if let nodeCount, nodeCount < 0 { throw ValidationError("--nodecount must be 0 or more") }
+        if sampleShortcut != nil && sampleIndex != nil {
+            throw ValidationError("give --sample-index or a shortcut such as --alloc_space, not both")
+        }
+    }
+
+    /// The sample type asked for: `--sample-index`, else a shortcut, else nil (the default).
+    var chosenSampleIndex: String? { sampleIndex ?? sampleShortcut?.rawValue }
+
+    /// The report options these flags give.
+    var reportOptions: ReportOptions {
+        ReportOptions(sampleIndex: chosenSampleIndex, nodeCount: nodeCount, nodeFraction: nodeFraction,
+                      cumulative: cumulative, focus: focus, ignore: ignore, hide: hide, show: show,
+                      showFrom: showFrom, granularity: granularity.value, unit: unit,
+                      simplifyNames: !fullNames, trimPath: trimPath, sourcePath: sourcePath)
+    }
+}
+
+/// `--inuse_space` and its siblings: pprof's names for the four heap sample types.
+enum SampleShortcut: String, EnumerableFlag {
+    case inuseSpace = "inuse_space"
+    case inuseObjects = "inuse_objects"
+    case allocSpace = "alloc_space"
+    case allocObjects = "alloc_objects"
+
+    static func name(for value: SampleShortcut) -> NameSpecification {
+        [.customLong(value.rawValue), .customLong(value.rawValue, withSingleDash: true)]
+    }
+
+    static func help(for value: SampleShortcut) -> ArgumentHelp? {
+        switch value {
+        case .inuseSpace: return "Bytes in use (not yet freed) at the time of the profile."
+        case .inuseObjects: return "Objects in use at the time of the profile."
+        case .allocSpace: return "Bytes allocated since the program started, freed or not."
+        case .allocObjects: return "Objects allocated since the program started."
+        }
+    }
+}
+
+/// `--granularity`, parsed into the analysis library's `Granularity`.
+struct GranularityArgument: ExpressibleByArgument {
+    var value: Granularity
+
+    init(_ value: Granularity) { self.value = value }
+
+    init?(argument: String) {
+        guard let g = Granularity(rawValue: argument) else { return nil }
+        value = g
+    }
+
+    static let functions = GranularityArgument(.functions)
+    static var allValueStrings: [String] { Granularity.allCases.map(\.rawValue) }
+    var defaultValueDescription: String { value.rawValue }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import XCTest
+
+/// Bad input of every kind gets one clear line on standard error and a non-zero exit:
+/// never a crash, a hang or a stack trace.
+final class CLIErrorTests: XCTestCase {
+    /// Runs memprof, expecting failure with exactly one `memprof: ` line naming `expected`.
+    func assertOneLineError(_ arguments: [String], _ expected: String, status: Int32 = 1,
+                            file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try CLI.memprof(arguments, timeout: 60)
+        XCTAssertEqual(r.status, status, "\(arguments): \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.stdout, "", "\(arguments)", file: file, line: line)
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "\(arguments): \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("memprof: "), r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(expected), "\(arguments): \(r.stderr)", file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("\u{1B}"), "no colour when not on a terminal", file: file, line: line)
+    }
+
+    func write(_ bytes: [UInt8], _ name: String) throws -> String {
+        let path = scratch.appendingPathComponent(name).path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testBadFiles() throws {
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("heap.pb.gz"))))
+        let truncated = try write(Array(good.prefix(good.count / 2)), "truncated.pb.gz")
+        try assertOneLineError(["top", truncated], "truncated.pb.gz: not a valid pprof profile: gzip:")
+        let text = try write(Array("hello, I am a text file\n".utf8), "notes.txt")
+        try assertOneLineError(["top", text], "notes.txt: not a pprof profile: input is text (\"hello, I am a text file\")")
+        let empty = try write([], "empty.pb.gz")
+        try assertOneLineError(["top", empty], "empty.pb.gz: not a pprof profile: empty input")
+        // Go's legacy text heap profile (debug=1) is not read: only profile.proto.
+        try assertOneLineError(["traces", CLI.fixture("heap-debug1.txt")], "heap-debug1.txt: not a pprof profile: input is text")
+        try assertOneLineError(["top", "/nonexistent/heap.pb.gz"], "memprof: /nonexistent/heap.pb.gz: No such file or directory")
+        try assertOneLineError(["top", scratch.path], "Is a directory")
+        try assertOneLineError(["top", CLI.fixture("heap.pb.gz"), "--base", "/nonexistent/base"],
+                               "/nonexistent/base: No such file or directory")
+        // Foreign binary data: an ELF file.
+        try assertOneLineError(["peek", "x", "/bin/true"], "/bin/true: not a valid pprof profile")
+    }
+
+    func testBadOptions() throws {
+        let heap = CLI.fixture("heap.pb.gz")
+        try assertOneLineError(["top", "--sample-index", "nope", heap], "sample_index \"nope\" must be one of: [alloc_objects alloc_space inuse_objects inuse_space]")
+        try assertOneLineError(["top", "--focus", "(", heap], "parsing focus regexp: (")
+        try assertOneLineError(["peek", "nothing_matches_this", heap], "no matches found for regexp: nothing_matches_this")
+        // Usage errors are ArgumentParser's: a message, the usage line, status 64.
+        let unknown = try CLI.memprof(["top", "--no-such-flag", heap])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("Unknown option '--no-such-flag'"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("Usage: memprof top"), unknown.stderr)
+        let both = try CLI.memprof(["top", "--base", heap, "--diff-base", heap, heap])
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.contains("give --base or --diff-base, not both"), both.stderr)
+    }
+
+    func testURLErrors() throws {
+        let server = try TinyHTTPServer(routes: [
+            "/text": .ok(Data("<html>not a profile</html>".utf8)),
+            "/half": .truncated(try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("heap.pb.gz")))),
+            "/slow": .silent,
+        ])
+        defer { server.stop() }
+        try assertOneLineError(["top", "\(server.url)/missing"], "\(server.url)/missing: HTTP 404 Status: 404 page not found")
+        try assertOneLineError(["top", "\(server.url)/text"], "not a pprof profile: input is text (\"<html>not a profile</html>\")")
+        try assertOneLineError(["top", "\(server.url)/half"], "connection closed after")
+        let started = Date()
+        try assertOneLineError(["top", "--timeout", "1", "\(server.url)/slow"], "timed out waiting for the response")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        // A closed port: nothing listens on the port the stopped server had.
+        let closed = try TinyHTTPServer(routes: [:])
+        closed.stop()
+        try assertOneLineError(["top", "\(closed.url)/heap"], "cannot connect to 127.0.0.1:\(closed.port): Connection refused")
+    }
+
+    /// Damaged copies of a real profile: every one either reports or fails with one line.
+    func testDamagedProfilesNeverCrash() throws {
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("heap-gc1.pb.gz"))))
+        let plainPath = scratch.appendingPathComponent("heap-gc1.pb").path
+        _ = try CLI.run("/bin/sh", ["-c", "gzip -dc '\(CLI.fixture("heap-gc1.pb.gz"))' > '\(plainPath)'"])
+        let raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: plainPath)))
+        XCTAssertGreaterThan(raw.count, 1000)
+        var rng = SystemRandomNumberGenerator()
+        var variants: [[UInt8]] = []
+        for i in 0..<12 { variants.append(Array(raw.prefix(raw.count * i / 12))) }   // truncated protobuf
+        for _ in 0..<12 {                                                               // flipped bytes
+            var v = raw
+            for _ in 0..<3 { v[Int.random(in: 0..<v.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng) }
+            variants.append(v)
+        }
+        for _ in 0..<6 {                                                                // damaged gzip
+            var v = good
+            v[Int.random(in: 10..<v.count, using: &rng)] ^= 0x55
+            variants.append(v)
+        }
+        for (i, v) in variants.enumerated() {
+            let path = try write(v, "damaged-\(i).pb")
+            let r = try CLI.memprof(["top", "--alloc_space", path], timeout: 60)
+            XCTAssertTrue(r.status == 0 || r.status == 1, "variant \(i): status \(r.status), \(r.stderr)")
+            if r.status != 0 {
+                XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "variant \(i): \(r.stderr)")
+                // Damage the parser catches names the file; a renamed sample type is caught later.
+                XCTAssertTrue(r.stderr.hasPrefix("memprof: \(path): ") || r.stderr.hasPrefix("memprof: sample_index "),
+                              "variant \(i): \(r.stderr)")
+            }
+        }
+    }
+}

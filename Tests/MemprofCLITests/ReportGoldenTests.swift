@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+
+/// Every report command of the CLI over Go's own profiles must print what `go tool pprof`
+/// prints for the same flags. The golden files are recorded from `go tool pprof` (never from
+/// memprof) with `MEMPROF_RECORD=1`.
+final class ReportGoldenTests: XCTestCase {
+    struct Case {
+        /// Golden file name.
+        var name: String
+        var memprof: [String]
+        var pprof: [String]
+        /// Run in the fixtures folder (list reads main.go there).
+        var inFixtures = false
+    }
+
+    static let cases: [Case] = {
+        let heap = CLI.fixture("heap.pb.gz"), gc1 = CLI.fixture("heap-gc1.pb.gz"), allocs = CLI.fixture("allocs.pb.gz")
+        return [
+            Case(name: "top_heap.txt", memprof: ["top", heap], pprof: ["-top", heap]),
+            Case(name: "top_heap_alloc_space.txt", memprof: ["top", "--alloc_space", heap],
+                 pprof: ["-top", "-sample_index=alloc_space", heap]),
+            Case(name: "top_allocs_default.txt", memprof: ["top", allocs], pprof: ["-top", allocs]),
+            Case(name: "top_allocs_n3_cum.txt", memprof: ["top", "-n", "3", "--cum", allocs],
+                 pprof: ["-top", "-nodecount=3", "-cum", allocs]),
+            Case(name: "top_gc1_alloc_objects_nodefraction0.txt",
+                 memprof: ["top", "--sample-index", "alloc_objects", "--nodefraction", "0", gc1],
+                 pprof: ["-top", "-sample_index=alloc_objects", "-nodefraction=0", gc1]),
+            Case(name: "top_gc1_index1.txt", memprof: ["top", "--sample-index", "1", gc1],
+                 pprof: ["-top", "-sample_index=1", gc1]),
+            Case(name: "top_heap_single_dash.txt",
+                 memprof: ["top", "-inuse_objects", "-nodecount=4", "-cum", heap],
+                 pprof: ["-top", "-inuse_objects", "-nodecount=4", "-cum", heap]),
+            Case(name: "top_allocs_focus_net.txt",
+                 memprof: ["top", "--alloc_space", "--focus", "net", "--nodefraction", "0", allocs],
+                 pprof: ["-top", "-sample_index=alloc_space", "-focus=net", "-nodefraction=0", allocs]),
+            Case(name: "top_allocs_ignore_hide.txt",
+                 memprof: ["top", "--alloc_objects", "--ignore", "bigBytes", "--hide", "runtime\\.", allocs],
+                 pprof: ["-top", "-sample_index=alloc_objects", "-ignore=bigBytes", "-hide=runtime\\.", allocs]),
+            Case(name: "top_heap_lines.txt", memprof: ["top", "--alloc_space", "--granularity", "lines", heap],
+                 pprof: ["-top", "-sample_index=alloc_space", "-lines", heap]),
+            Case(name: "top_gc1_base_heap.txt", memprof: ["top", "--alloc_space", "--base", heap, gc1],
+                 pprof: ["-top", "-sample_index=alloc_space", "-base", heap, gc1]),
+            Case(name: "top_gc1_diff_base_heap.txt",
+                 memprof: ["top", "--alloc_objects", "--diff-base", heap, gc1],
+                 pprof: ["-top", "-sample_index=alloc_objects", "-diff_base", heap, gc1]),
+            Case(name: "peek_heap_runtime_main.txt", memprof: ["peek", "runtime.main", "--alloc_objects", heap],
+                 pprof: ["-peek=runtime.main", "-sample_index=alloc_objects", heap]),
+            Case(name: "traces_gc1.txt", memprof: ["traces", "--alloc_space", gc1],
+                 pprof: ["-traces", "-sample_index=alloc_space", gc1]),
+            Case(name: "traces_heap_focus.txt", memprof: ["traces", "--focus", "malg", heap],
+                 pprof: ["-traces", "-focus=malg", heap]),
+            Case(name: "list_heap_bigBytes.txt",
+                 memprof: ["list", "main.bigBytes", "--alloc_space", "--trim-path", "goseed", "heap.pb.gz"],
+                 pprof: ["-list=main.bigBytes", "-sample_index=alloc_space", "-trim_path=goseed", "heap.pb.gz"],
+                 inFixtures: true),
+            Case(name: "list_heap_no_source.txt",
+                 memprof: ["list", "runtime.main", "--alloc_space", heap],
+                 pprof: ["-list=runtime.main", "-sample_index=alloc_space", heap]),
+        ]
+    }()
+
+    func testReportsEqualGoToolPprof() throws {
+        for c in Self.cases {
+            // A fixed folder, so pprof's "could not find file ... on path DIR" lines are stable.
+            let dir = c.inFixtures ? CLI.goFixtures : URL(fileURLWithPath: "/")
+            let r = try CLI.memprof(c.memprof, directory: dir)
+            XCTAssertEqual(r.status, 0, "\(c.memprof): \(r.stderr)")
+            XCTAssertEqual(r.stderr, "", "\(c.memprof)")
+            try CLI.assertGolden(r.stdout, c.name, record: { try CLI.pprof(c.pprof, directory: dir) })
+        }
+    }
+
+    /// The recorded `pprof-top.txt` of the fixtures (made when the profiles were taken).
+    func testReferenceTopFile() throws {
+        let text = try String(contentsOfFile: CLI.fixture("pprof-top.txt"), encoding: .utf8)
+        let sections = text.components(separatedBy: "=== ").dropFirst()
+        XCTAssertEqual(sections.count, 6)
+        for chunk in sections {
+            let header = chunk.prefix { $0 != "\n" }.split(separator: " ")
+            let expected = String(chunk.drop { $0 != "\n" }.dropFirst())
+            let r = try CLI.memprof(["top", "--\(header[1])_space", CLI.fixture(String(header[0]))])
+            XCTAssertEqual(r.stdout, expected, "\(header): \(CLI.firstDifference(r.stdout, expected) ?? "")")
+        }
+    }
+
+    /// A profile served over HTTP gives the same report as the file.
+    func testProfileFromURL() throws {
+        let server = try TinyHTTPServer(routes: [
+            "/debug/pprof/heap": .ok(try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("heap.pb.gz")))),
+        ])
+        defer { server.stop() }
+        let fromURL = try CLI.memprof(["top", "--alloc_space", "\(server.url)/debug/pprof/heap"])
+        let fromFile = try CLI.memprof(["top", "--alloc_space", CLI.fixture("heap.pb.gz")])
+        XCTAssertEqual(fromURL.status, 0, fromURL.stderr)
+        XCTAssertEqual(fromURL.stdout, fromFile.stdout)
+    }
+
+    /// Standard input (`-`) works as a file.
+    func testProfileFromStandardInput() throws {
+        let fromFile = try CLI.memprof(["top", CLI.fixture("heap.pb.gz")])
+        let viaShell = try CLI.run("/bin/sh", ["-c", "'\(product("memprof"))' top - < '\(CLI.fixture("heap.pb.gz"))'"])
+        XCTAssertEqual(viaShell.status, 0, viaShell.stderr)
+        XCTAssertEqual(viaShell.stdout, fromFile.stdout)
+    }
+}

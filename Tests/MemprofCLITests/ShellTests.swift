@@ -1,0 +1,102 @@
+import Foundation
+import XCTest
+
+/// `memprof FILE`: the interactive shell, driven through standard input (and a terminal).
+final class ShellTests: XCTestCase {
+    let heap = CLI.fixture("heap.pb.gz")
+
+    /// A whole session: greeting, reports, options, errors that do not end the shell.
+    func testSessionTranscript() throws {
+        let input = """
+            top5
+            sample_index=alloc_space
+            top3 -cum
+            frobnicate
+            nodecount=2
+            top
+            peek bigBytes
+            o
+            sample_index=nope
+            inuse_objects
+            traces malg
+            help peek
+            lines
+            top2
+            quit
+            top
+            """
+        let r = try CLI.memprof([heap], input: input + "\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, """
+            memprof: unrecognized command: "frobnicate" (type "help" for commands)
+            memprof: sample index "nope" must be one of: [alloc_objects alloc_space inuse_objects inuse_space]
+
+            """)
+        try CLI.assertGolden(r.stdout, "shell_heap_session.txt")
+    }
+
+    /// The reports inside the shell are pprof's, with the shell's default of 10 rows for top.
+    func testShellReportsEqualGoToolPprof() throws {
+        let gc1 = CLI.fixture("heap-gc1.pb.gz")
+        let greeting = "Entering interactive mode (type \"help\" for commands, \"o\" for options)\n"
+        let cases: [(String, [String])] = [
+            ("top5", ["-top", "-nodecount=5"]),
+            ("top", ["-top", "-nodecount=10"]),
+            ("alloc_space\ntop -cum 4", ["-top", "-sample_index=alloc_space", "-cum", "-nodecount=4"]),
+            ("sample_index=alloc_objects\nnodefraction=0\ntop main", ["-top", "-sample_index=alloc_objects", "-nodefraction=0", "-focus=main", "-nodecount=10"]),
+            ("sample_index=alloc_space\npeek runtime.main", ["-peek=runtime.main", "-sample_index=alloc_space"]),
+            ("traces", ["-traces"]),
+        ]
+        for (commands, flags) in cases {
+            let r = try CLI.memprof([gc1], input: commands + "\n")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let report = r.stdout.components(separatedBy: greeting).last ?? ""
+            let expected = try CLI.pprof(flags + [gc1])
+            XCTAssertEqual(report, expected, "\(commands): \(CLI.firstDifference(report, expected) ?? "")")
+        }
+    }
+
+    /// `list` in the shell reads sources like `memprof list` (flags given on the command line).
+    func testListInTheShell() throws {
+        let greeting = "Entering interactive mode (type \"help\" for commands, \"o\" for options)\n"
+        let r = try CLI.memprof(["--trim-path", "goseed", "heap.pb.gz"], input: "alloc_space\nlist bigBytes\n",
+                                directory: CLI.goFixtures)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let expected = try String(contentsOfFile: CLI.fixture("pprof-list.txt"), encoding: .utf8)
+        XCTAssertEqual(r.stdout.components(separatedBy: greeting).last, expected)
+    }
+
+    func testEndOfInputEndsTheShell() throws {
+        let r = try CLI.memprof([heap], input: "", timeout: 30)
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.hasSuffix("Entering interactive mode (type \"help\" for commands, \"o\" for options)\n"), r.stdout)
+        let explicit = try CLI.memprof(["shell", heap], input: "exit\ntop\n")
+        XCTAssertEqual(explicit.stdout, r.stdout, "nothing after exit runs")
+    }
+
+    func testNoArgumentsPrintsHelp() throws {
+        let r = try CLI.memprof([])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("USAGE: memprof <subcommand>"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("shell (default)"), r.stdout)
+    }
+
+    /// On a terminal (a pseudo-terminal from util-linux `script`): the prompt appears in
+    /// bold, errors in red, commands run, `quit` leaves. (tmux needs a character-device
+    /// /dev/null, which this machine does not have.)
+    func testInTerminal() throws {
+        let script = "/usr/bin/script"
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: script), "util-linux script is needed")
+        let command = "'\(product("memprof"))' '\(heap)'"
+        let r = try CLI.run("/usr/bin/env", ["-u", "NO_COLOR", "TERM=xterm", script, "-qfec", command, "/dev/null"],
+                            input: "top3\nbogus\nquit\ntop\n", timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let screen = r.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+        XCTAssertTrue(screen.contains("\u{1B}[1m(memprof)\u{1B}[0m "), screen)
+        XCTAssertTrue(screen.contains("  512.20kB 50.01% 50.01%   512.20kB 50.01%  runtime.malg\n"), screen)
+        XCTAssertTrue(screen.contains("Showing top 3 nodes out of 5\n"), screen)
+        XCTAssertTrue(screen.contains("\u{1B}[1;31mmemprof:\u{1B}[0m unrecognized command: \"bogus\""), screen)
+        // Three prompts: before top3, bogus and quit; the `top` after quit never runs.
+        XCTAssertEqual(screen.components(separatedBy: "(memprof)").count - 1, 3, screen)
+    }
+}
