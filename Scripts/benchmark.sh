@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 swift build -c release --product memprof-workload >/dev/null
 swift build -c release --product memprof-workload-linked >/dev/null
 swift build -c release --product memprof >/dev/null
@@ -25,16 +26,17 @@ for threads in 1 8; do
   base=$(for _ in $(seq "$reps"); do "$bin/memprof-workload" pairs "$threads" 20000000; done | median)
   hook=$(for _ in $(seq "$reps"); do LD_PRELOAD=$lib "$bin/memprof-workload" pairs "$threads" 20000000; done | median)
   awk -v t="$threads" -v b="$base" -v h="$hook" \
-    'BEGIN { printf "malloc+free pair, %d thread(s): baseline %.2f ns, hooked %.2f ns, added %+.2f ns\n", t, b, h, h - b }'
+    'BEGIN { printf "malloc+free pair, %d thread(s), thread CPU time: baseline %.2f ns, hooked %.2f ns, added %+.2f ns\n", t, b, h, h - b }'
 done
 
-time_of() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$s $e" | awk '{ print $2 - $1 }'; }
+# CPU time (user + system) of a command: far less disturbed by a busy machine than wall time.
+time_of() { /usr/bin/time -f "%U %S" -o /tmp/memprof-bench-time "$@" >/dev/null; awk '{ print $1 + $2 }' /tmp/memprof-bench-time; }
 plain=$(for _ in $(seq "$reps"); do time_of "$bin/memprof-workload" churn 2000000; done | median)
 pre=$(for _ in $(seq "$reps"); do time_of env MEMPROF_RATE=0 LD_PRELOAD="$lib" "$bin/memprof-workload" churn 2000000; done | median)
 counting=$(for _ in $(seq "$reps"); do time_of env MEMPROF_RATE=0 "$bin/memprof-workload-linked" churn 2000000; done | median)
 linked=$(for _ in $(seq "$reps"); do time_of "$bin/memprof-workload-linked" churn 2000000; done | median)
 awk -v p="$plain" -v q="$pre" -v c="$counting" -v l="$linked" \
-  'BEGIN { printf "churn (allocation-heavy Swift): plain %.3f s; preloaded, counters only %.3f s (x%.3f); linked, counters only %.3f s (x%.3f); linked, sampling at 512 KiB %.3f s (x%.3f)\n", p, q, q / p, c, c / p, l, l / p }'
+  'BEGIN { printf "churn (allocation-heavy Swift), CPU time: plain %.3f s; preloaded, counters only %.3f s (x%.3f); linked, counters only %.3f s (x%.3f); linked, sampling at 512 KiB %.3f s (x%.3f)\n", p, q, q / p, c, c / p, l, l / p }'
 
 for rate in 524288 65536; do
   for _ in $(seq "$reps"); do MEMPROF_RATE=$rate "$bin/memprof-workload-linked" accuracy 1000 2; done | python3 -c '

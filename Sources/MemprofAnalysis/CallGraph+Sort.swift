@@ -16,9 +16,16 @@ extension CallGraph {
         nodes = sorted.map(\.i)
     }
 
-    /// Identities of the nodes whose absolute cumulative value is at least `cutoff`.
-    func nodes(atLeast cutoff: Int64) -> Set<NodeInfo> {
-        Set(nodes.filter { abs64(allNodes[$0].cum) >= cutoff }.map { allNodes[$0].info })
+    /// Which nodes (by index into `allNodes`) are graph nodes with an absolute cumulative
+    /// value of at least `cutoff`, and how many.
+    func nodes(atLeast cutoff: Int64) -> (keep: [Bool], count: Int) {
+        var keep = [Bool](repeating: false, count: allNodes.count)
+        var count = 0
+        for n in nodes where abs64(allNodes[n].cum) >= cutoff {
+            keep[n] = true
+            count += 1
+        }
+        return (keep, count)
     }
 }
 
@@ -34,9 +41,13 @@ struct TrimmedGraph {
 extension PreparedReport {
     /// Builds the report's graph: drops nodes below the node fraction of the total, sorts,
     /// keeps the first `nodeCount` nodes, and drops light edges (pprof `newTrimmedGraph`).
+    ///
+    /// Only the final graph gets edges: outside pprof's visual (dot) mode, which nodes are
+    /// kept depends on node values alone, and every rebuild starts again from the samples.
     func trimmedGraph() -> TrimmedGraph {
         let o = options
-        var g = newGraph(kept: nil)
+        let full = CallGraph(profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false)
+        var g = full
         let totalValue = g.flatSum
         let nodeCutoff = abs64(truncate(Double(totalValue) * o.nodeFraction))
         let edgeCutoff = abs64(truncate(Double(totalValue) * o.edgeFraction))
@@ -45,25 +56,21 @@ extension PreparedReport {
             let kept = g.nodes(atLeast: nodeCutoff)
             if g.nodes.count != kept.count {
                 dropped = g.nodes.count - kept.count
-                g = newGraph(kept: kept)
+                g = full.restricted(to: kept.keep, profile, valueIndex: valueIndex, dropNegative: o.dropNegative,
+                                    edges: false)
             }
         }
         let originalCount = g.nodes.count
         g.sortNodes(cumulative: o.cumulative)
-        if let count = o.nodeCount, count > 0 {
-            g.trimEdges(below: edgeCutoff)
-            let top = Set(g.nodes.prefix(count).map { g.allNodes[$0].info })
-            if g.nodes.count != top.count {
-                g = newGraph(kept: top)
-                g.sortNodes(cumulative: o.cumulative)
-            }
+        if let count = o.nodeCount, count > 0, g.nodes.count > count {
+            var top = [Bool](repeating: false, count: g.allNodes.count)
+            for n in g.nodes.prefix(count) { top[n] = true }
+            g = full.restricted(to: top, profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false)
+            g.sortNodes(cumulative: o.cumulative)
         }
+        g.buildEdges(profile, valueIndex: valueIndex)
         g.trimEdges(below: edgeCutoff)
         return TrimmedGraph(graph: g, originalCount: originalCount, droppedNodes: dropped)
-    }
-
-    func newGraph(kept: Set<NodeInfo>?) -> CallGraph {
-        CallGraph(profile, valueIndex: valueIndex, kept: kept, dropNegative: options.dropNegative)
     }
 }
 

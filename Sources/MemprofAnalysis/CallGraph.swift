@@ -34,16 +34,15 @@ struct NodeInfo: Hashable, Sendable {
 /// A call graph: one node per report entry with its flat value (samples where it is the
 /// leaf) and cumulative value (samples where it appears anywhere; a node that appears twice
 /// in one stack counts once), and the caller-to-callee edges between nodes.
+///
+/// Construction is in `CallGraph+Build.swift`; edges are numbered densely and each node's
+/// incoming and outgoing edges are kept as ranges of one array (`EdgeLists`).
 struct CallGraph: Sendable {
     /// One entry of the graph.
     struct Node: Sendable {
         var info: NodeInfo
         var flat: Int64 = 0
         var cum: Int64 = 0
-        /// Callers of this node (indices into `allNodes`).
-        var callers: Set<Int> = []
-        /// Callees of this node (indices into `allNodes`).
-        var callees: Set<Int> = []
     }
 
     /// A caller-to-callee edge.
@@ -55,113 +54,88 @@ struct CallGraph: Sendable {
         var inline: Bool
     }
 
-    struct EdgeKey: Hashable {
-        var caller: Int
-        var callee: Int
+    /// An edge with its ends, and whether trimming removed it.
+    struct EdgeRecord: Sendable {
+        var caller: Int32
+        var callee: Int32
+        var edge: Edge
+        var removed = false
+    }
+
+    /// For each node, the numbers of its edges: node `n`'s are `list[start[n] ..< start[n + 1]]`.
+    struct EdgeLists: Sendable {
+        var start: [Int32] = [0]
+        var list: [Int32] = []
+
+        func of(_ n: Int) -> Range<Int> { Int(start[n]) ..< Int(start[n + 1]) }
     }
 
     /// Every node created, including those with no value.
     var allNodes: [Node]
     /// The nodes of the graph, indices into `allNodes`, in report order once sorted.
     var nodes: [Int]
-    var edges: [EdgeKey: Edge]
+    /// Where each location's frames are in `frameNodes`: location `l`'s are
+    /// `frameNodes[frameStart[l] ..< frameStart[l + 1]]`, innermost first.
+    let frameStart: [Int32]
+    /// Node of each frame, -1 for a frame left out of the graph.
+    let frameNodes: [Int32]
+    /// The edges, numbered densely; empty until `buildEdges` when built without them.
+    private(set) var edges: [EdgeRecord] = []
+    private(set) var hasEdges = false
+    private var edgeTable = EdgeTable()
+    private var incoming = EdgeLists()
+    private var outgoing = EdgeLists()
 
-    /// The edge from `caller` to `callee`, if any.
+    init(allNodes: [Node], frameStart: [Int32], frameNodes: [Int32]) {
+        self.allNodes = allNodes
+        self.nodes = []
+        self.frameStart = frameStart
+        self.frameNodes = frameNodes
+    }
+
+    /// The edge from `caller` to `callee`, if any (and not trimmed).
     func edge(from caller: Int, to callee: Int) -> Edge? {
-        edges[EdgeKey(caller: caller, callee: callee)]
+        guard let e = edgeTable.find(caller, callee), !edges[e].removed else { return nil }
+        return edges[e].edge
     }
 
-    /// Builds the graph of one sample value. When `kept` is given, nodes outside it are left
-    /// out and the edges around them are marked residual.
-    init(_ p: AnalysisProfile, valueIndex: Int, kept: Set<NodeInfo>? = nil, objectNames: Bool = false,
-         dropNegative: Bool = false) {
-        allNodes = []
-        nodes = []
-        edges = [:]
-        var index: [NodeInfo: Int] = [:]
-        var locationNodes: [[Int?]] = []
-        locationNodes.reserveCapacity(p.locations.count)
-        for loc in p.locations.indices {
-            var list: [Int?] = []
-            for info in p.nodeInfos(of: loc, objectNames: objectNames) {
-                if let kept, !kept.contains(info) {
-                    list.append(nil)
-                } else if let i = index[info] {
-                    list.append(i)
-                } else {
-                    index[info] = allNodes.count
-                    list.append(allNodes.count)
-                    allNodes.append(Node(info: info))
-                }
-            }
-            locationNodes.append(list)
-        }
-
-        var seenNodes = Set<Int>(), seenEdges = Set<EdgeKey>()
-        for s in p.samples {
-            let w = s.values[valueIndex]
-            if w == 0 { continue }
-            seenNodes.removeAll(keepingCapacity: true)
-            seenEdges.removeAll(keepingCapacity: true)
-            var parent: Int?
-            var residual = false
-            for loc in s.locations.reversed() {
-                let list = locationNodes[loc]
-                for ni in list.indices.reversed() {
-                    guard let n = list[ni] else {
-                        residual = true
-                        continue
-                    }
-                    if seenNodes.insert(n).inserted { allNodes[n].cum &+= w }
-                    if let parent, parent != n {
-                        let key = EdgeKey(caller: parent, callee: n)
-                        if seenEdges.insert(key).inserted {
-                            addToEdge(key, weight: w, residual: residual, inline: ni != list.count - 1)
-                        }
-                    }
-                    parent = n
-                    residual = false
-                }
-            }
-            if let parent, !residual { allNodes[parent].flat &+= w }
-        }
-        nodes = allNodes.indices.filter { i in
-            let n = allNodes[i]
-            if n.cum == 0 && n.flat == 0 { return false }
-            if dropNegative && (n.flat < 0 || (n.flat == 0 && n.cum < 0)) { return false }
-            return true
-        }
+    /// Sets the edges and indexes them by callee and by caller.
+    mutating func setEdges(_ records: [EdgeRecord], table: EdgeTable) {
+        edges = records
+        edgeTable = table
+        hasEdges = true
+        incoming = Self.lists(records, count: allNodes.count) { Int($0.callee) }
+        outgoing = Self.lists(records, count: allNodes.count) { Int($0.caller) }
     }
 
-    private mutating func addToEdge(_ key: EdgeKey, weight: Int64, residual: Bool, inline: Bool) {
-        if var e = edges[key] {
-            e.weight &+= weight
-            if residual { e.residual = true }
-            if !inline { e.inline = false }
-            edges[key] = e
-            return
+    private static func lists(_ records: [EdgeRecord], count: Int, by end: (EdgeRecord) -> Int) -> EdgeLists {
+        var start = [Int32](repeating: 0, count: count + 1)
+        for r in records { start[end(r) + 1] += 1 }
+        for i in 0 ..< count { start[i + 1] += start[i] }
+        var next = start
+        var list = [Int32](repeating: 0, count: records.count)
+        for (e, r) in records.enumerated() {
+            let n = end(r)
+            list[Int(next[n])] = Int32(truncatingIfNeeded: e)
+            next[n] += 1
         }
-        edges[key] = Edge(weight: weight, residual: residual, inline: inline)
-        allNodes[key.caller].callees.insert(key.callee)
-        allNodes[key.callee].callers.insert(key.caller)
+        return EdgeLists(start: start, list: list)
     }
 
     /// Sum of the flat values of the graph's nodes.
     var flatSum: Int64 { nodes.reduce(0) { $0 &+ allNodes[$1].flat } }
 
-    /// Removes edges lighter than `cutoff` (absolute weight); returns how many.
+    /// Removes edges into the graph's nodes lighter than `cutoff` (absolute weight); returns
+    /// how many.
     @discardableResult
     mutating func trimEdges(below cutoff: Int64) -> Int {
+        var inGraph = [Bool](repeating: false, count: allNodes.count)
+        for n in nodes { inGraph[n] = true }
         var dropped = 0
-        for n in nodes {
-            for caller in allNodes[n].callers {
-                let key = EdgeKey(caller: caller, callee: n)
-                guard let e = edges[key], abs64(e.weight) < cutoff else { continue }
-                edges[key] = nil
-                allNodes[n].callers.remove(caller)
-                allNodes[caller].callees.remove(n)
-                dropped += 1
-            }
+        for e in edges.indices where !edges[e].removed && inGraph[Int(edges[e].callee)]
+            && abs64(edges[e].edge.weight) < cutoff {
+            edges[e].removed = true
+            dropped += 1
         }
         return dropped
     }
@@ -169,9 +143,12 @@ struct CallGraph: Sendable {
     /// `(inline)` when every remaining caller inlined the node, `(partial-inline)` when some
     /// did, else empty.
     func inlineLabel(_ n: Int) -> String {
+        guard hasEdges else { return "" }
         var inline = false, notInline = false
-        for caller in allNodes[n].callers {
-            if edges[EdgeKey(caller: caller, callee: n)]?.inline == true { inline = true } else { notInline = true }
+        for k in incoming.of(n) {
+            let r = edges[Int(incoming.list[k])]
+            if r.removed { continue }
+            if r.edge.inline { inline = true } else { notInline = true }
         }
         if !inline { return "" }
         return notInline ? "(partial-inline)" : "(inline)"
@@ -180,10 +157,15 @@ struct CallGraph: Sendable {
     /// Edges into (`incoming`) or out of a node, heaviest first, ties by caller then callee
     /// name.
     func sortedEdges(of n: Int, incoming: Bool) -> [(node: Int, edge: Edge)] {
-        let others = incoming ? allNodes[n].callers : allNodes[n].callees
-        var list: [(node: Int, edge: Edge, from: String, to: String)] = others.map { o in
-            let key = incoming ? EdgeKey(caller: o, callee: n) : EdgeKey(caller: n, callee: o)
-            return (o, edges[key]!, allNodes[key.caller].info.printableName, allNodes[key.callee].info.printableName)
+        guard hasEdges else { return [] }
+        let lists = incoming ? self.incoming : outgoing
+        var list: [(node: Int, edge: Edge, from: String, to: String)] = []
+        for k in lists.of(n) {
+            let r = edges[Int(lists.list[k])]
+            if r.removed { continue }
+            let caller = Int(r.caller), callee = Int(r.callee)
+            list.append((incoming ? caller : callee, r.edge, allNodes[caller].info.printableName,
+                         allNodes[callee].info.printableName))
         }
         list.sort { a, b in
             if a.edge.weight != b.edge.weight { return abs64(a.edge.weight) > abs64(b.edge.weight) }

@@ -34,7 +34,7 @@ public struct ListReport: Report {
         options = options.adjusted(trim: false, defaultNodeCount: 0)
         let report = try PreparedReport(context.profile, options: options)
         let g = CallGraph(report.profile, valueIndex: report.valueIndex, objectNames: true,
-                          dropNegative: options.dropNegative)
+                          dropNegative: options.dropNegative, edges: false)
 
         var names: [String] = []
         var nodesByName: [String: [Int]] = [:]
