@@ -80,7 +80,8 @@ do {
         In plain words: RSS is \(Memprof.formatBytes(memory.residentBytes)). Of it, \(Memprof.formatBytes(big.residentBytes)) is the kept
         buffer (glibc serves blocks this large with their own mmap and unmaps them at free, so
         the nine freed buffers left nothing behind), \(Memprof.formatBytes(heap.residentBytes)) is the malloc heap for small
-        objects, \(Memprof.formatBytes(files.residentBytes)) is code and data of the program and its libraries
+        objects (most of it the symbol and line tables read to name the functions in the heap
+        profile above), \(Memprof.formatBytes(files.residentBytes)) is code and data of the program and its libraries
         (shared with other processes using them), and \(Memprof.formatBytes(stacks)) is stacks.
         VIRT is larger than RSS because it also counts address space reserved but never touched
         (thread stacks, arena reservations, library segments not yet read from disk).
