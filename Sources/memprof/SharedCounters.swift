@@ -20,14 +20,17 @@ final class SharedCounters {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        size = memprof_shared_state_size()
+        let size = memprof_shared_state_size()
         guard let m = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), m != MAP_FAILED else { return nil }
-        base = m
-        self.pid = pid
+        // Checked before the properties are set: once they all are, a failing init runs
+        // deinit, which would unmap a second time.
         guard memprof_shared_state_owner(m) == pid else {
             munmap(m, size)
             return nil
         }
+        self.size = size
+        base = m
+        self.pid = pid
     }
 
     deinit { munmap(base, size) }

@@ -50,14 +50,25 @@ final class TinyHTTPServer: @unchecked Sendable {
 
     func stop() {
         lock.lock()
+        if stopped {
+            lock.unlock()
+            return
+        }
         stopped = true
         for c in held { close(c) }
+        held = []
         lock.unlock()
+        // Wake accept, and close the descriptor only once the serving thread has left it:
+        // closed earlier, its number could be reused (by an event loop) under that thread.
         shutdown(fd, Int32(SHUT_RDWR))
+        _ = serving.wait(timeout: .now() + 10)
         close(fd)
     }
 
+    private let serving = DispatchSemaphore(value: 0)
+
     private func serve() {
+        defer { serving.signal() }
         while true {
             let c = accept(fd, nil, nil)
             if c < 0 { return }

@@ -27,7 +27,10 @@ final class RawConnection {
 
     /// Connects to 127.0.0.1:`port`; reads give up after `timeout` seconds.
     init(port: Int, timeout: Int = 30) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // The socket is stored only once connected: an init that throws after every property
+        // is set runs deinit, and a second close would close whatever reused the number
+        // (an event loop's epoll descriptor, in one CI run).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPError(description: "socket: \(errno)") }
         var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -43,6 +46,7 @@ final class RawConnection {
             close(fd)
             throw RawHTTPError(description: "connect to port \(port): errno \(code)")
         }
+        self.fd = fd
     }
 
     deinit { close(fd) }
