@@ -11,10 +11,18 @@ struct BuildPreloadLibrary: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let clang = try context.tool(named: "clang")
         let hook = context.package.directoryURL.appending(path: "Sources/CMemprofHook")
-        let names = ["counters.c", "interpose.c", "shared_state.c", "heap_stats.c", "trace.c", "sampler.c", "events.c"]
-        let sources = names.map { hook.appending(path: $0) }
-        let headers = ["state.h", "accounting.h", "sampler.h", "module_table.h", "line_reader.h", "hooked_symbols.def", "include/memprof_hook.h"]
-            .map { hook.appending(path: $0) }
+        // Every C file and header of the hook: a new file needs no change here.
+        guard let hookTarget = try context.package.targets(named: ["CMemprofHook"]).first as? SourceModuleTarget else {
+            throw BuildPreloadLibraryError.noHookTarget
+        }
+        let files = hookTarget.sourceFiles.map(\.url).sorted { $0.path < $1.path }
+        let sources = files.filter { $0.pathExtension == "c" }
+        // Headers, plus the files the target excludes from its own build but includes.
+        var headers = files.filter { $0.pathExtension == "h" }
+        for extra in ["include/memprof_hook.h", "hooked_symbols.def", "module_table.h"]
+        where !headers.contains(where: { $0.path.hasSuffix("/" + extra) }) {
+            headers.append(hook.appending(path: extra))
+        }
         let output = context.pluginWorkDirectoryURL.appending(path: "libmemprof_preload.so")
         var arguments = [
             "-shared", "-fPIC", "-O2", "-fno-omit-frame-pointer", "-std=gnu11",
@@ -33,4 +41,9 @@ struct BuildPreloadLibrary: BuildToolPlugin {
             )
         ]
     }
+}
+
+enum BuildPreloadLibraryError: Error, CustomStringConvertible {
+    case noHookTarget
+    var description: String { "BuildPreloadLibrary: the package has no CMemprofHook C target" }
 }

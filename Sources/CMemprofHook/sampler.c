@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "accounting.h"
 #include "sampler.h"
+#include "stack_capture.h"
 
 memprof_sampler *memprof_g_sampler;
 int64_t memprof_g_rate = 524288;
@@ -23,10 +24,6 @@ static memprof_sampler *g_shared_sampler;  // inside the shared file, if any
 // not wait for the lock its own thread holds (it is counted, not sampled).
 static __thread int t_in_sampler __attribute__((tls_model("initial-exec")));
 extern void *__libc_stack_end;
-// Bounds of the hook's code, per module (hidden: a preloaded copy and a linked-in copy each
-// see their own).
-extern char __start_memprof_hook_text[] __attribute__((visibility("hidden")));
-extern char __stop_memprof_hook_text[] __attribute__((visibility("hidden")));
 
 // ---- lock: held only by sampled allocations, frees of sampled blocks and copies, and
 // across fork by the atfork handlers.
@@ -223,38 +220,10 @@ static uint32_t live_remove(memprof_sampler *sp, uint64_t ptr) {
 
 // ---- the sampled paths
 
-static inline int in_hook(uintptr_t pc) {
-  return pc >= (uintptr_t)__start_memprof_hook_text && pc < (uintptr_t)__stop_memprof_hook_text;
-}
-
-// Walks frame pointers from `fp`, within [fp, top): every address read is on this thread's
-// stack, so a frame without a frame pointer (glibc) ends the walk or yields odd return
-// addresses, never a fault. `caller` is the interposer's own return address: first, and
-// not repeated when the walk finds it too (it does when the interposer kept a frame).
-static uint32_t capture_stack(uintptr_t fp, uintptr_t top, uintptr_t caller, uint64_t *pcs) {
-  uint32_t depth = 0;
-  if (caller >= 4096 && !in_hook(caller)) pcs[depth++] = caller;
-  uintptr_t lo = fp;
-  if (top <= lo || top - lo > (512u << 20)) return depth;
-  int first = 1;
-  while (depth < MP_MAX_DEPTH && fp >= lo && fp + 16 <= top && (fp & 7) == 0) {
-    uintptr_t ret = ((uintptr_t *)fp)[1];
-    uintptr_t next = ((uintptr_t *)fp)[0];
-    if (ret < 4096) break;
-    if (!in_hook(ret)) {
-      if (!(first && ret == caller)) pcs[depth++] = ret;
-      first = 0;
-    }
-    if (next <= fp) break;
-    fp = next;
-  }
-  return depth;
-}
-
 HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret) {
   int saved_errno = errno;
   uint64_t pcs[MP_MAX_DEPTH];
-  uint32_t depth = capture_stack(frame, s->stack_top, (uintptr_t)ret, pcs);
+  uint32_t depth = memprof_capture_stack(frame, s->stack_top, (uintptr_t)ret, pcs);
   memprof_sampler *sp = sampler_for_writing();
   s->until_sample = next_interval(s);
   if (sp == NULL || t_in_sampler) { errno = saved_errno; return; }
