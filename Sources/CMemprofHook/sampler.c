@@ -318,3 +318,17 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
   if (in_process) unlock(sp);
   return fits ? 0 : 1;
 }
+
+void memprof_read_self_memory(memprof_self_memory *out) {
+  memset(out, 0, sizeof *out);
+  memprof_state *st = memprof_g_state;
+  out->counter_slots = (uint64_t)__atomic_load_n(&st->slots_high_water, __ATOMIC_ACQUIRE) * sizeof(memprof_slot);
+  memprof_sampler *sp = __atomic_load_n(&memprof_g_sampler, __ATOMIC_ACQUIRE);
+  if (sp == NULL) return;
+  out->sampler_mapped = sizeof(memprof_sampler) + sizeof g_stack_index + sizeof g_bucket_index;
+  uint64_t stacks = LOAD(&sp->stacks_used), buckets = LOAD(&sp->buckets_used);
+  out->sampler_used = stacks * (sizeof(mp_stack) + 2 * sizeof(uint32_t)) +
+                      LOAD(&sp->pcs_used) * sizeof(uint64_t) +
+                      buckets * (sizeof(mp_bucket) + 2 * sizeof(uint32_t)) +
+                      LOAD(&sp->live_count) * 2 * sizeof(mp_live) + sizeof memprof_g_sample_pages;
+}

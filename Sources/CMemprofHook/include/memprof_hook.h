@@ -120,6 +120,22 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
                          memprof_bucket_info *buckets, size_t bucket_capacity, uint64_t *pcs,
                          size_t pc_capacity, memprof_module *modules, size_t module_capacity);
 
+/// Memory the hook itself holds, outside malloc's heap (its own mappings): so that the
+/// profiler's cost is shown under its own name, never hidden in the program's figures.
+typedef struct memprof_self_memory {
+  /// Bytes of address space mapped for the sampler's tables (mostly never touched).
+  uint64_t sampler_mapped;
+  /// Bytes of those tables in use: stacks, return addresses, buckets, live sampled blocks,
+  /// their indexes and filters (an upper bound of what they add to RSS).
+  uint64_t sampler_used;
+  /// Bytes of per-thread counter slots handed out (128 each).
+  uint64_t counter_slots;
+} memprof_self_memory;
+
+/// Fills what the hook's own mappings hold (see memprof_self_memory). Cheap: no lock, no
+/// system call.
+void memprof_read_self_memory(memprof_self_memory *out);
+
 // ---- Events for profile dumps (MEMPROF_PROFILE_SIGNAL, MEMPROF_PROFILE_THRESHOLD) ----------
 
 /// Event bits returned by memprof_wait_event.
