@@ -19,25 +19,37 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
-HIDDEN memprof_slot *memprof_acquire_slot(void);
+/// Takes a slot for this thread. `block`, when not NULL, is a block of the program's that
+/// the header check may use.
+HIDDEN memprof_slot *memprof_acquire_slot(void *block);
 HIDDEN void memprof_forget_if_sampled(void *p);
 HIDDEN void memprof_publish_live(memprof_state *st, int64_t delta);
 HIDDEN void memprof_account_failed(void);
 
-/// Usable size from glibc's chunk header: size field below the block, low 3 bits are flags
-/// (bit 1: mmapped, whose header is two words instead of one).
-static inline size_t memprof_chunk_usable(const void *p) {
-  size_t head = ((const size_t *)p)[-1];
-  size_t chunk = head & ~(size_t)7;
-  return chunk - ((head & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
-}
+/// glibc's chunk header: the size field just below the block; its low 3 bits are flags.
+static inline size_t memprof_chunk_head(const void *p) { return ((const size_t *)p)[-1]; }
+/// Bit 1 of the header: the chunk has its own mapping (read those with malloc_usable_size:
+/// they are rare, and their header is never trusted without a check).
+#define MEMPROF_CHUNK_MMAPPED ((size_t)2)
+
+/// Usable size of a chunk of an arena (not mmapped), from its header.
+static inline size_t memprof_chunk_usable(size_t head) { return (head & ~(size_t)7) - sizeof(size_t); }
 
 static inline size_t memprof_block_size(void *p) {
-  return LIKELY(memprof_g_chunk_header) ? memprof_chunk_usable(p) : malloc_usable_size(p);
+  if (LIKELY(memprof_g_chunk_header)) {
+    size_t head = memprof_chunk_head(p);
+    if (LIKELY(!(head & MEMPROF_CHUNK_MMAPPED))) return memprof_chunk_usable(head);
+  }
+  return malloc_usable_size(p);
 }
 
+/// Checks the header read against malloc_usable_size on a block the program itself
+/// allocated (the hook allocates nothing of its own to test it: see counters.c).
+HIDDEN void memprof_verify_chunk_header(void *p);
+
 // The hot path. A thread has a slot only when sizes can be read from the chunk header (see
-// memprof_acquire_slot); otherwise every call takes the slow path with malloc_usable_size.
+// memprof_acquire_slot); otherwise every call takes the slow path with malloc_usable_size,
+// and so do mmapped chunks.
 // Shape chosen for the machine code: one TLS load decides between the fast
 // path and a slow one, and every rare case (no slot yet, flush, new peak) is a tail call, so
 // the fast path saves no registers and calls nothing but glibc.
@@ -46,7 +58,7 @@ HIDDEN void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t fr
 
 /// Slow path of an allocation: no slot (first call of a thread, re-entry, exiting thread),
 /// or sizes read with malloc_usable_size.
-HIDDEN void *memprof_alloc_slow(void *p, size_t requested);
+HIDDEN void *memprof_alloc_slow(void *p, size_t requested, void *ret);
 /// Publishes a slot's live-byte change and raises the peak if needed.
 HIDDEN void *memprof_alloc_flush(void *p, memprof_slot *s, int64_t unflushed);
 HIDDEN void *memprof_alloc_new_peak(void *p, int64_t candidate);
@@ -61,15 +73,19 @@ extern uint8_t memprof_g_sample_pages[] HIDDEN;
 /// Accounts a block glibc just returned (p may be NULL) and returns it.
 HOOK_TEXT static inline void *memprof_account_alloc(void *p, size_t requested) {
   memprof_slot *s = memprof_t_slot;
-  if (UNLIKELY(p == NULL || (uintptr_t)s <= 1)) return memprof_alloc_slow(p, requested);
-  size_t usable = memprof_chunk_usable(p);
+  // The interposer's return address is the caller even when its code has no frame pointer.
+  if (UNLIKELY(p == NULL || (uintptr_t)s <= 1))
+    return memprof_alloc_slow(p, requested, __builtin_return_address(0));
+  size_t head = memprof_chunk_head(p);
+  if (UNLIKELY(head & MEMPROF_CHUNK_MMAPPED))
+    return memprof_alloc_slow(p, requested, __builtin_return_address(0));
+  size_t usable = memprof_chunk_usable(head);
   BUMP(&s->allocations, 1);
   BUMP(&s->requested_bytes, requested);
   BUMP(&s->allocated_bytes, usable);
   int64_t u = s->unflushed_live + (int64_t)usable;
   int64_t left = s->until_sample - (int64_t)usable;
   s->until_sample = left;
-  // The interposer's return address is the caller even when its code has no frame pointer.
   if (UNLIKELY(left < 0)) return memprof_alloc_sampled(p, s, u, __builtin_return_address(0));
   if (UNLIKELY(u >= MEMPROF_FLUSH_BYTES)) return memprof_alloc_flush(p, s, u);
   s->unflushed_live = u;
@@ -88,7 +104,12 @@ HOOK_TEXT static inline void memprof_account_free_and_free(void *p) {
     memprof_free_slow(p);
     return;
   }
-  size_t usable = memprof_chunk_usable(p);
+  size_t head = memprof_chunk_head(p);
+  if (UNLIKELY(head & MEMPROF_CHUNK_MMAPPED)) {
+    memprof_free_slow(p);
+    return;
+  }
+  size_t usable = memprof_chunk_usable(head);
   BUMP(&s->frees, 1);
   BUMP(&s->freed_bytes, usable);
   int64_t u = s->unflushed_live - (int64_t)usable;

@@ -23,23 +23,29 @@ static int g_init_state;             // 0 not yet, 1 in progress, 2 done
 static pthread_key_t g_key;
 static int g_key_ok;
 
-// Reads the chunk header the way glibc's malloc_usable_size does, for sizes that exercise
-// small, large and mmapped chunks and aligned blocks; any mismatch means a different
-// allocator or a debugging mode, and malloc_usable_size is used from then on.
-static int chunk_header_agrees(void) {
-  static const size_t sizes[] = {0, 1, 24, 25, 100, 1000, 4096, 70000, 300000, 4u << 20};
-  int ok = 1;
-  for (size_t i = 0; i < sizeof sizes / sizeof *sizes && ok; i++) {
-    void *p = __libc_malloc(sizes[i]);
-    if (!p) continue;
-    ok = memprof_chunk_usable(p) == malloc_usable_size(p);
-    __libc_free(p);
-    p = __libc_memalign(64, sizes[i] + 8);
-    if (!p) continue;
-    ok = ok && memprof_chunk_usable(p) == malloc_usable_size(p);
-    __libc_free(p);
+// The chunk-header read is checked against malloc_usable_size on the program's own blocks:
+// the slow path (taken until a slot exists) checks every arena block it sees, and slots are
+// handed out only after MEMPROF_HEADER_CHECKS agreements; one disagreement (another
+// allocator, a debugging mode) means malloc_usable_size from then on. The hook never
+// allocates to test it: freeing a block of its own, mmapped ones above all, would move
+// glibc's dynamic mmap and trim thresholds for the whole program.
+#define MEMPROF_HEADER_CHECKS 8
+static int g_header_agreements;      // arena blocks seen to agree so far
+static int g_header_disagreed;
+
+void memprof_verify_chunk_header(void *p) {
+  if (p == NULL || __atomic_load_n(&memprof_g_chunk_header, __ATOMIC_RELAXED) ||
+      __atomic_load_n(&g_header_disagreed, __ATOMIC_RELAXED))
+    return;
+  size_t head = memprof_chunk_head(p);
+  if (head & MEMPROF_CHUNK_MMAPPED) return;  // never read from the header: nothing to check
+  if (memprof_chunk_usable(head) != malloc_usable_size(p)) {
+    __atomic_store_n(&g_header_disagreed, 1, __ATOMIC_RELAXED);
+    return;
   }
-  return ok;
+  if (__atomic_add_fetch(&g_header_agreements, 1, __ATOMIC_RELAXED) >= MEMPROF_HEADER_CHECKS &&
+      !__atomic_load_n(&g_header_disagreed, __ATOMIC_RELAXED))
+    __atomic_store_n(&memprof_g_chunk_header, 1, __ATOMIC_RELEASE);
 }
 
 static void release_slot(void *p) {
@@ -65,18 +71,21 @@ static void init_once(void) {
   memprof_sampler *shared_sampler = NULL;
   memprof_g_state = memprof_attach_shared_state(&g_static_state, (void **)&shared_sampler);
   memprof_sampler_init(shared_sampler);
-  memprof_g_chunk_header = chunk_header_agrees();
   g_key_ok = pthread_key_create(&g_key, release_slot) == 0;
   __atomic_store_n(&g_init_state, 2, __ATOMIC_RELEASE);
 }
 
-memprof_slot *memprof_acquire_slot(void) {
+memprof_slot *memprof_acquire_slot(void *block) {
   if (memprof_t_slot == SLOT_NONE) return NULL;  // re-entered, or thread is exiting
   memprof_t_slot = SLOT_NONE;                    // anything we call that allocates counts shared
   int saved_errno = errno;
   if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) init_once();
+  memprof_verify_chunk_header(block);
   // Without the fast size read, no slots: the slow path reads sizes with malloc_usable_size.
-  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2 || !memprof_g_chunk_header) {
+  // Not yet checked: try again at this thread's next call.
+  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2 ||
+      !__atomic_load_n(&memprof_g_chunk_header, __ATOMIC_ACQUIRE)) {
+    if (!__atomic_load_n(&g_header_disagreed, __ATOMIC_RELAXED)) memprof_t_slot = NULL;
     errno = saved_errno;
     return NULL;
   }
@@ -124,14 +133,14 @@ void memprof_publish_live(memprof_state *st, int64_t delta) {
 // The slow paths of accounting.h. A thread without a slot (none yet, re-entered, exiting,
 // none free) counts in the shared counters with atomic adds.
 
-static inline memprof_slot *slot_or_acquire(void) {
+static inline memprof_slot *slot_or_acquire(void *block) {
   memprof_slot *s = memprof_t_slot;
   if (LIKELY((uintptr_t)s > 1)) return s;
-  return s == NULL ? memprof_acquire_slot() : NULL;
+  return s == NULL ? memprof_acquire_slot(block) : NULL;
 }
 
 HOOK_TEXT void memprof_account_new(void *p, size_t requested, size_t usable, void *ret) {
-  memprof_slot *s = slot_or_acquire();
+  memprof_slot *s = slot_or_acquire(p);
   if (s == NULL) {
     memprof_state *st = memprof_g_state;
     ADD(&st->allocations, 1);
@@ -158,7 +167,7 @@ HOOK_TEXT void memprof_account_new(void *p, size_t requested, size_t usable, voi
 }
 
 HOOK_TEXT void memprof_account_release(size_t usable) {
-  memprof_slot *s = slot_or_acquire();
+  memprof_slot *s = slot_or_acquire(NULL);
   if (s == NULL) {
     memprof_state *st = memprof_g_state;
     ADD(&st->frees, 1);
@@ -177,12 +186,12 @@ HOOK_TEXT void memprof_account_release(size_t usable) {
   s->unflushed_live = u;
 }
 
-HOOK_TEXT void *memprof_alloc_slow(void *p, size_t requested) {
+HOOK_TEXT void *memprof_alloc_slow(void *p, size_t requested, void *ret) {
   if (p == NULL) {
     memprof_account_failed();
     return NULL;
   }
-  memprof_account_new(p, requested, memprof_block_size(p), NULL);
+  memprof_account_new(p, requested, memprof_block_size(p), ret);
   return p;
 }
 
@@ -203,6 +212,7 @@ void memprof_forget_if_sampled(void *p) {
 
 HOOK_TEXT void memprof_free_slow(void *p) {
   if (p != NULL) {
+    memprof_verify_chunk_header(p);
     memprof_forget_if_sampled(p);
     memprof_account_release(memprof_block_size(p));
   }
@@ -210,7 +220,7 @@ HOOK_TEXT void memprof_free_slow(void *p) {
 }
 
 HOOK_TEXT void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret) {
-  memprof_sample(p, memprof_chunk_usable(p), s, (uintptr_t)__builtin_frame_address(0), ret);
+  memprof_sample(p, memprof_chunk_usable(memprof_chunk_head(p)), s, (uintptr_t)__builtin_frame_address(0), ret);
   if (unflushed >= MEMPROF_FLUSH_BYTES) return memprof_alloc_flush(p, s, unflushed);
   s->unflushed_live = unflushed;
   memprof_state *st = memprof_g_state;
@@ -226,7 +236,7 @@ void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed) {
 }
 
 void memprof_account_failed(void) {
-  memprof_slot *s = slot_or_acquire();
+  memprof_slot *s = slot_or_acquire(NULL);
   if ((uintptr_t)s > 1) BUMP(&s->failed_allocations, 1);
   else ADD(&memprof_g_state->failed_allocations, 1);
 }
@@ -261,7 +271,7 @@ void memprof_sum_state(const memprof_state *st, memprof_counters *out) {
 void memprof_read_thread_counters(memprof_counters *out) {
   memprof_counters c = {0};
   memprof_slot *s = memprof_t_slot;
-  if (s == NULL) s = memprof_acquire_slot();
+  if (s == NULL) s = memprof_acquire_slot(NULL);
   if ((uintptr_t)s > 1) {
     c.allocations = s->allocations;
     c.frees = s->frees;
@@ -284,5 +294,5 @@ int memprof_uses_chunk_header(void) { return memprof_g_chunk_header; }
 // A program that never allocates still gets its state set up (and a `memprof run` parent
 // its shared file claimed), so "zero allocations" is told apart from "hook not loaded".
 __attribute__((constructor)) static void memprof_init_at_load(void) {
-  if (memprof_t_slot == NULL) memprof_acquire_slot();
+  if (memprof_t_slot == NULL) memprof_acquire_slot(NULL);
 }

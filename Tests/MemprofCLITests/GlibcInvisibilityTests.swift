@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// The hook must not change what it measures: whatever a program sees of glibc's allocator
+/// (usable sizes, which blocks are mmapped, mallinfo2, what malloc_trim gives back, the
+/// heap's resident size after frees) is the same with and without it, preloaded or linked,
+/// at any sampling rate. Support/glibc_probe.c prints all of it; every hooked run must print
+/// exactly what the plain run printed.
+final class GlibcInvisibilityTests: XCTestCase {
+    private static let dir: URL = {
+        let d = scratch.appendingPathComponent("glibc-probe")
+        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }()
+    private static let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/glibc_probe.c").path
+    private static let clang = "/opt/swift/usr/bin/clang"
+
+    /// The probe alone, and the probe linked with the hook's C sources (as a program that
+    /// links the hook gets it).
+    private static let binaries: (plain: String, linked: String) = {
+        let plain = dir.appendingPathComponent("probe").path
+        let linked = dir.appendingPathComponent("probe-linked").path
+        let hook = packageRoot.appendingPathComponent("Sources/CMemprofHook")
+        let hookSources = (try! FileManager.default.contentsOfDirectory(atPath: hook.path))
+            .filter { $0.hasSuffix(".c") }.sorted().map { hook.appendingPathComponent($0).path }
+        let r1 = try? runProgram(clang, ["-O2", "-o", plain, source])
+        precondition(r1?.status == 0, "cannot build the probe: \(r1?.stderr ?? "")")
+        let r2 = try? runProgram(clang, ["-O2", "-std=gnu11", "-I", hook.appendingPathComponent("include").path,
+                                         "-I", hook.path, "-o", linked, source] + hookSources + ["-lpthread", "-ldl"])
+        precondition(r2?.status == 0, "cannot build the linked probe: \(r2?.stderr ?? "")")
+        return (plain, linked)
+    }()
+
+    private func plainOutput() throws -> String {
+        let first = try runProgram(Self.binaries.plain, []).stdout
+        // The comparison means something only if the probe is deterministic.
+        XCTAssertEqual(first, try runProgram(Self.binaries.plain, []).stdout, "two plain runs differ")
+        XCTAssertTrue(first.contains("round 0: usable"), first)
+        XCTAssertTrue(first.contains("trimmed: heap rss"), first)
+        return first
+    }
+
+    private func assertSame(_ expected: String, _ actual: String, _ what: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        if expected == actual { return }
+        let e = expected.split(separator: "\n"), a = actual.split(separator: "\n")
+        let first = (0..<min(e.count, a.count)).first { e[$0] != a[$0] } ?? min(e.count, a.count)
+        let plainLine = first < e.count ? String(e[first]) : "(end)"
+        let hookedLine = first < a.count ? String(a[first]) : "(end)"
+        XCTFail("\(what): glibc's view differs at line \(first + 1)\n plain:  \(plainLine)\n hooked: \(hookedLine)",
+                file: file, line: line)
+    }
+
+    func testPreloadedHookLeavesGlibcUnchangedAtEveryRate() throws {
+        let plain = try plainOutput()
+        for rate in ["0", "524288", "4096", "1"] {
+            let hooked = try runProgram(Self.binaries.plain, [], environment: ["LD_PRELOAD": hookCopy, "MEMPROF_RATE": rate])
+            XCTAssertEqual(hooked.status, 0, hooked.stderr)
+            assertSame(plain, hooked.stdout, "LD_PRELOAD, MEMPROF_RATE=\(rate)")
+        }
+    }
+
+    func testLinkedHookLeavesGlibcUnchangedAtEveryRate() throws {
+        let plain = try plainOutput()
+        for rate in ["0", "524288", "1"] {
+            let hooked = try runProgram(Self.binaries.linked, [], environment: ["MEMPROF_RATE": rate])
+            XCTAssertEqual(hooked.status, 0, hooked.stderr)
+            assertSame(plain, hooked.stdout, "linked, MEMPROF_RATE=\(rate)")
+        }
+    }
+
+    func testMemprofRunLeavesGlibcUnchanged() throws {
+        let plain = try plainOutput()
+        let profile = Self.dir.appendingPathComponent("probe.pb.gz").path
+        for rate in ["524288", "1"] {
+            let run = try runProgram(product("memprof"), ["run", "--rate", rate, "-o", profile, "--", Self.binaries.plain],
+                                     environment: ["MEMPROF_PRELOAD_LIB": hookCopy])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            assertSame(plain, run.stdout, "memprof run --rate \(rate)")
+        }
+    }
+}
