@@ -72,11 +72,7 @@ public struct PreloadRun {
         }
         let shared = try SharedStateFile()
         defer { shared.remove() }
-        var env = currentEnvironment()
-        let existing = env["LD_PRELOAD"].map { $0.isEmpty ? "" : " " + $0 } ?? ""
-        env["LD_PRELOAD"] = preloadLibrary + existing
-        env["MEMPROF_SHM"] = shared.path
-        for (k, v) in environment { env[k] = v }
+        let env = childEnvironment(sharedStatePath: shared.path)
 
         let start = monotonicSeconds()
         let pid = try spawn(program: program, arguments: arguments, environment: env)
@@ -88,9 +84,26 @@ public struct PreloadRun {
         return Result(termination: termination, pid: pid, counters: counters, seconds: seconds, samples: samples)
     }
 
-    private func spawn(program: String, arguments: [String], environment: [String: String]) throws -> pid_t {
+    /// The program's environment in its original order, with only our variables added or
+    /// changed: LD_PRELOAD (ours first), MEMPROF_SHM, then `environment` sorted by name.
+    func childEnvironment(sharedStatePath: String) -> [String] {
+        var entries = currentEnvironmentEntries()
+        func set(_ name: String, _ value: (String?) -> String) {
+            if let i = entries.firstIndex(where: { $0.name == name }) {
+                entries[i].value = value(entries[i].value)
+            } else {
+                entries.append((name, value(nil)))
+            }
+        }
+        set("LD_PRELOAD") { old in old.map { $0.isEmpty ? preloadLibrary : preloadLibrary + " " + $0 } ?? preloadLibrary }
+        set("MEMPROF_SHM") { _ in sharedStatePath }
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) { set(name) { _ in value } }
+        return entries.map { "\($0.name)=\($0.value)" }
+    }
+
+    private func spawn(program: String, arguments: [String], environment: [String]) throws -> pid_t {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
         defer {
             for p in argv { free(p) }
             for p in envp { free(p) }
@@ -104,17 +117,18 @@ public struct PreloadRun {
     }
 }
 
-private func currentEnvironment() -> [String: String] {
-    var env: [String: String] = [:]
+/// This process's environment as (name, value) pairs, in its order.
+private func currentEnvironmentEntries() -> [(name: String, value: String)] {
+    var entries: [(name: String, value: String)] = []
     var p = environ
     while let entry = p.pointee {
         let s = String(cString: entry)
         if let eq = s.firstIndex(of: "=") {
-            env[String(s[..<eq])] = String(s[s.index(after: eq)...])
+            entries.append((String(s[..<eq]), String(s[s.index(after: eq)...])))
         }
         p += 1
     }
-    return env
+    return entries
 }
 
 func monotonicSeconds() -> Double {

@@ -17,6 +17,20 @@ final class RunCommandTests: XCTestCase {
         }
     }
 
+    func testEnvironmentKeepsItsOrderAndGainsOnlyOurVariables() throws {
+        // `env -i` hands memprof exactly these variables, in this order; the child must get
+        // them in the same order, LD_PRELOAD changed in place, and only ours appended.
+        let given = ["ZZ=last-name-first", "MEMPROF_PRELOAD_LIB=\(hookCopy)", "AA=1", "LD_PRELOAD=", "MM=x=y", "PATH=/usr/bin:/bin"]
+        let r = try runProgram("/usr/bin/env", ["-i"] + given + [product("memprof"), "run", "--", "/usr/bin/env", "-0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let child = r.stdout.split(separator: "\0").map(String.init)
+        var expected = given
+        expected[3] = "LD_PRELOAD=\(hookCopy)"
+        XCTAssertEqual(Array(child.prefix(given.count)), expected)
+        let added = child.dropFirst(given.count).map { String($0.prefix { $0 != "=" }) }
+        XCTAssertEqual(added, ["MEMPROF_SHM", "MEMPROF_RATE"], "\(child)")
+    }
+
     func testSeedPeakAndLive() throws {
         let (summary, _) = try memprofRun([product("memprof-workload"), "seed"])
         // One 100,000,000-byte buffer is live at a time, and one is kept at exit.
