@@ -4,6 +4,7 @@
 #define MEMPROF_ACCOUNTING_H
 #include <malloc.h>
 #include "state.h"
+#include "live_table.h"
 
 #define SLOT_NONE ((memprof_slot *)1)
 
@@ -67,8 +68,6 @@ HIDDEN void memprof_free_slow(void *p);
 HIDDEN void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed);
 /// A sampled allocation: records it with its stack, then finishes the accounting.
 HIDDEN void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret);
-extern uint8_t memprof_g_sample_pages[] HIDDEN;
-#define MEMPROF_PAGE_FILTER_MASK ((1u << 20) - 1)
 
 /// Accounts a block glibc just returned (p may be NULL) and returns it.
 HOOK_TEXT static inline void *memprof_account_alloc(void *p, size_t requested) {
@@ -98,9 +97,8 @@ HOOK_TEXT static inline void *memprof_account_alloc(void *p, size_t requested) {
 /// Accounts a block about to be given back, then gives it back to glibc.
 HOOK_TEXT static inline void memprof_account_free_and_free(void *p) {
   memprof_slot *s = memprof_t_slot;
-  // A block on a page that holds a sampled block may be sampled: the slow path looks it up.
-  if (UNLIKELY(p == NULL || (uintptr_t)s <= 1 ||
-               memprof_g_sample_pages[((uintptr_t)p >> 12) & MEMPROF_PAGE_FILTER_MASK])) {
+  // A block whose filter slot counts a live sampled block may be one: the slow path looks.
+  if (UNLIKELY(p == NULL || (uintptr_t)s <= 1 || memprof_g_sample_filter[memprof_filter_slot(p)])) {
     memprof_free_slow(p);
     return;
   }

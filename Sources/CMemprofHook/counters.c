@@ -147,6 +147,7 @@ HOOK_TEXT void memprof_account_new(void *p, size_t requested, size_t usable, voi
     ADD(&st->requested_bytes, requested);
     ADD(&st->allocated_bytes, usable);
     memprof_publish_live(st, (int64_t)usable);
+    if (p != NULL && __atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) == 2) memprof_sample_unslotted(p, usable, ret);
     return;
   }
   BUMP(&s->allocations, 1);
@@ -207,7 +208,7 @@ void *memprof_alloc_new_peak(void *p, int64_t candidate) {
 }
 
 void memprof_forget_if_sampled(void *p) {
-  if (memprof_g_sample_pages[((uintptr_t)p >> 12) & MEMPROF_PAGE_FILTER_MASK]) memprof_sample_forget(p);
+  if (memprof_g_sample_filter[memprof_filter_slot(p)]) memprof_sample_forget(p);
 }
 
 HOOK_TEXT void memprof_free_slow(void *p) {

@@ -35,7 +35,7 @@ static void refresh_modules(memprof_sampler *sp) {
     m->path[len] = 0;
   }
   close(r.fd);
-  sp->module_count = n;
+  __atomic_store_n(&sp->module_count, n, __ATOMIC_RELEASE);
 }
 
 static void memprof_modules_cover(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth) {

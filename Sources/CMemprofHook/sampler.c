@@ -1,6 +1,7 @@
 // The sampling heap profiler: Poisson-sampled allocations with their stacks, tracked until
-// freed. Only sampled allocations (one per `rate` bytes on average) and frees of blocks on a
-// page that holds a sampled block come here; everything else stays on the fast path.
+// freed. Only sampled allocations (one per `rate` bytes on average) and frees of blocks whose
+// address hashes to a filter slot of a live sampled block come here; everything else stays on
+// the fast path. Nothing here waits in the kernel: see sampler.h for who locks what.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,31 +16,34 @@
 #include "accounting.h"
 #include "sampler.h"
 #include "stack_capture.h"
+#include "live_table.h"
 
 memprof_sampler *memprof_g_sampler;
 int64_t memprof_g_rate = 524288;
-uint8_t memprof_g_sample_pages[MP_PAGE_FILTER];
 static memprof_sampler *g_shared_sampler;  // inside the shared file, if any
 // Set while this thread holds the sampler lock: a signal handler that allocates then must
 // not wait for the lock its own thread holds (it is counted, not sampled).
 static __thread int t_in_sampler __attribute__((tls_model("initial-exec")));
 extern void *__libc_stack_end;
 
-// ---- lock: held only by sampled allocations, frees of sampled blocks and copies, and
-// across fork by the atfork handlers.
+// ---- fork: every lock is taken before and given back after, in parent and child, so a
+// child never inherits a lock some other thread of its parent held.
 
-static void lock(memprof_sampler *s) { pthread_mutex_lock(&s->lock); }
-static void unlock(memprof_sampler *s) { pthread_mutex_unlock(&s->lock); }
-
-static void before_fork(void) { if (memprof_g_sampler) lock(memprof_g_sampler); }
-static void after_fork(void) { if (memprof_g_sampler) unlock(memprof_g_sampler); }
+static void before_fork(void) {
+  if (memprof_g_sampler) mp_lock_take(&memprof_g_sampler->intern);
+  memprof_live_lock_all();
+}
+static void after_fork(void) {
+  memprof_live_unlock_all();
+  if (memprof_g_sampler) mp_lock_give(&memprof_g_sampler->intern);
+}
 static void after_fork_child(void) {
-  // A child must not write samples into its parent's shared file, nor touch its lock.
+  // A child must not write samples into its parent's shared file, nor touch its lock: the
+  // file is already unmapped here (shared_state.c's child handler ran first).
   if (memprof_g_sampler && memprof_g_sampler == g_shared_sampler) {
     memprof_g_sampler = NULL;
     g_shared_sampler = NULL;
     memprof_g_rate = 0;
-    return;
   }
   after_fork();
 }
@@ -132,28 +136,25 @@ static uint64_t mix(uint64_t h) {
   return h;
 }
 
-// Stacks and buckets are dense arrays; their hash indexes are open-addressed tables of
-// IDs stored in the otherwise unused `pad` words... kept simple: linear probing over the
-// dense arrays themselves would need tombstones, so each has its own small index below.
+// Stacks and buckets are dense arrays, appended under the intern lock; their hash indexes
+// are open-addressed tables of ids (0 = empty), read without a lock.
 static uint32_t g_stack_index[MP_STACKS * 2];
 static uint32_t g_bucket_index[MP_BUCKETS * 2];
 
-static uint32_t find_or_add_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth) {
+static uint64_t stack_hash(const uint64_t *pcs, uint32_t depth) {
   uint64_t h = 0x84222325cbf29ce4ull ^ depth;
   for (uint32_t i = 0; i < depth; i++) h = mix(h ^ pcs[i]) + i;
+  return h;
+}
+
+// The stack's id, or 0 with *slot set to the empty index slot where it would go.
+static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint64_t h, uint32_t *slot) {
   uint32_t mask = MP_STACKS * 2 - 1;
   for (uint32_t probe = (uint32_t)h & mask;; probe = (probe + 1) & mask) {
-    uint32_t id = g_stack_index[probe];
+    uint32_t id = __atomic_load_n(&g_stack_index[probe], __ATOMIC_ACQUIRE);
     if (id == 0) {
-      if (sp->stacks_used >= MP_STACKS || sp->pcs_used + depth > MP_PCS) return 0;
-      mp_stack *st = &sp->stacks[sp->stacks_used];
-      st->hash = h;
-      st->depth = depth;
-      st->offset_plus_one = (uint32_t)sp->pcs_used + 1;
-      memcpy(&sp->pcs[sp->pcs_used], pcs, depth * sizeof *pcs);
-      sp->pcs_used += depth;
-      g_stack_index[probe] = (uint32_t)++sp->stacks_used;
-      return (uint32_t)sp->stacks_used;
+      *slot = probe;
+      return 0;
     }
     mp_stack *st = &sp->stacks[id - 1];
     if (st->hash == h && st->depth == depth &&
@@ -162,56 +163,73 @@ static uint32_t find_or_add_stack(memprof_sampler *sp, const uint64_t *pcs, uint
   }
 }
 
-static uint32_t find_or_add_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size) {
+static void memprof_modules_cover(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth);
+
+static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth) {
+  uint64_t h = stack_hash(pcs, depth);
+  uint32_t slot;
+  uint32_t id = stack_lookup(sp, pcs, depth, h, &slot);
+  if (id) return id;
+  mp_lock_take(&sp->intern);
+  id = stack_lookup(sp, pcs, depth, h, &slot);  // another thread may have added it
+  if (id == 0 && sp->stacks_used < MP_STACKS && sp->pcs_used + depth <= MP_PCS) {
+    if (sp == g_shared_sampler) memprof_modules_cover(sp, pcs, depth);
+    mp_stack *st = &sp->stacks[sp->stacks_used];
+    st->hash = h;
+    st->depth = depth;
+    st->offset_plus_one = (uint32_t)sp->pcs_used + 1;
+    memcpy(&sp->pcs[sp->pcs_used], pcs, depth * sizeof *pcs);
+    __atomic_store_n(&sp->pcs_used, sp->pcs_used + depth, __ATOMIC_RELEASE);
+    id = (uint32_t)sp->stacks_used + 1;
+    __atomic_store_n(&sp->stacks_used, sp->stacks_used + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_stack_index[slot], id, __ATOMIC_RELEASE);
+  }
+  mp_lock_give(&sp->intern);
+  return id;
+}
+
+static uint32_t bucket_lookup(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t *slot) {
   uint32_t mask = MP_BUCKETS * 2 - 1;
   for (uint32_t probe = (uint32_t)mix(stack * 0x9E3779B97F4A7C15ull ^ size) & mask;; probe = (probe + 1) & mask) {
-    uint32_t id = g_bucket_index[probe];
+    uint32_t id = __atomic_load_n(&g_bucket_index[probe], __ATOMIC_ACQUIRE);
     if (id == 0) {
-      if (sp->buckets_used >= MP_BUCKETS) return 0;
-      mp_bucket *b = &sp->buckets[sp->buckets_used];
-      b->stack_plus_one = stack;
-      b->size = size;
-      g_bucket_index[probe] = (uint32_t)++sp->buckets_used;
-      return (uint32_t)sp->buckets_used;
+      *slot = probe;
+      return 0;
     }
     mp_bucket *b = &sp->buckets[id - 1];
     if (b->stack_plus_one == stack && b->size == size) return id;
   }
 }
 
-static inline uint32_t live_home(uint64_t ptr) { return (uint32_t)mix(ptr >> 4) & (MP_LIVE - 1); }
-
-static int live_insert(memprof_sampler *sp, uint64_t ptr, uint32_t bucket) {
-  if (sp->live_count >= MP_LIVE / 4 * 3) return 0;
-  for (uint32_t i = live_home(ptr);; i = (i + 1) & (MP_LIVE - 1)) {
-    if (sp->live[i].ptr == 0 || sp->live[i].ptr == ptr) {
-      if (sp->live[i].ptr == 0) sp->live_count++;
-      sp->live[i].ptr = ptr;
-      sp->live[i].bucket = bucket;
-      return 1;
-    }
+static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size) {
+  uint32_t slot;
+  uint32_t id = bucket_lookup(sp, stack, size, &slot);
+  if (id) return id;
+  mp_lock_take(&sp->intern);
+  id = bucket_lookup(sp, stack, size, &slot);
+  if (id == 0 && sp->buckets_used < MP_BUCKETS) {
+    mp_bucket *b = &sp->buckets[sp->buckets_used];
+    b->stack_plus_one = stack;
+    b->size = size;
+    id = (uint32_t)sp->buckets_used + 1;
+    __atomic_store_n(&sp->buckets_used, sp->buckets_used + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_bucket_index[slot], id, __ATOMIC_RELEASE);
   }
+  mp_lock_give(&sp->intern);
+  return id;
 }
 
-// Removes ptr (linear probing deletion: later entries of the run move back, no tombstones).
-static uint32_t live_remove(memprof_sampler *sp, uint64_t ptr) {
-  uint32_t i = live_home(ptr);
-  while (sp->live[i].ptr != ptr) {
-    if (sp->live[i].ptr == 0) return 0;
-    i = (i + 1) & (MP_LIVE - 1);
-  }
-  uint32_t bucket = sp->live[i].bucket;
-  for (uint32_t j = (i + 1) & (MP_LIVE - 1); sp->live[j].ptr != 0; j = (j + 1) & (MP_LIVE - 1)) {
-    uint32_t home = live_home(sp->live[j].ptr);
-    // Move j back to i when its home is not within (i, j] cyclically.
-    if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-      sp->live[i] = sp->live[j];
-      i = j;
-    }
-  }
-  sp->live[i].ptr = 0;
-  sp->live_count--;
-  return bucket;
+// Filter slots count live sampled blocks; 255 sticks (those frees always look up).
+static void filter_add(const void *p) {
+  uint8_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
+  uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
+  while (v < 255 && !__atomic_compare_exchange_n(f, &v, (uint8_t)(v + 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+}
+
+static void filter_remove(const void *p) {
+  uint8_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
+  uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
+  while (v > 0 && v < 255 && !__atomic_compare_exchange_n(f, &v, (uint8_t)(v - 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
 }
 
 // ---- modules (shared-file mode): the parent cannot read /proc/PID/maps after the child
@@ -220,49 +238,79 @@ static uint32_t live_remove(memprof_sampler *sp, uint64_t ptr) {
 
 // ---- the sampled paths
 
-HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret) {
+static void drop(memprof_sampler *sp, size_t usable) {
+  ADD(&sp->dropped_samples, 1);
+  ADD(&sp->dropped_bytes, usable);
+}
+
+static void record(void *p, size_t usable, uintptr_t top, uintptr_t frame, void *ret) {
   int saved_errno = errno;
-  uint64_t pcs[MP_MAX_DEPTH];
-  uint32_t depth = memprof_capture_stack(frame, s->stack_top, (uintptr_t)ret, pcs);
-  memprof_sampler *sp = sampler_for_writing();
-  s->until_sample = next_interval(s);
-  if (sp == NULL || t_in_sampler) { errno = saved_errno; return; }
   t_in_sampler = 1;
-  lock(sp);
-  if (sp->start_time_ns == 0) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    sp->start_time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+  uint64_t pcs[MP_MAX_DEPTH];
+  uint32_t depth = memprof_capture_stack(frame, top, (uintptr_t)ret, pcs);
+  memprof_sampler *sp = sampler_for_writing();
+  if (sp != NULL) {
+    if (LOAD(&sp->start_time_ns) == 0) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      uint64_t zero = 0;
+      __atomic_compare_exchange_n(&sp->start_time_ns, &zero, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+                                  0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    }
+    STORE(&sp->rate, LOAD(&memprof_g_rate));
+    uint32_t stack = intern_stack(sp, pcs, depth);
+    uint32_t bucket = stack ? intern_bucket(sp, stack, usable) : 0;
+    uint32_t previous = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, bucket) : UINT32_MAX;
+    if (previous == UINT32_MAX) {
+      drop(sp, usable);
+    } else {
+      // The block was handed out again after a free we did not see: that free counts now.
+      if (previous) ADD(&sp->buckets[previous - 1].frees, 1);
+      else filter_add(p);
+      ADD(&sp->buckets[bucket - 1].allocs, 1);
+      if (!previous) ADD(&sp->live_count, 1);
+    }
   }
-  sp->rate = memprof_g_rate;
-  if (sp == g_shared_sampler) memprof_modules_cover(sp, pcs, depth);
-  uint32_t stack = find_or_add_stack(sp, pcs, depth);
-  uint32_t bucket = stack ? find_or_add_bucket(sp, stack, usable) : 0;
-  if (bucket && live_insert(sp, (uint64_t)(uintptr_t)p, bucket)) {
-    sp->buckets[bucket - 1].allocs++;
-    uint8_t *page = &memprof_g_sample_pages[((uintptr_t)p >> 12) & (MP_PAGE_FILTER - 1)];
-    if (*page < 255) __atomic_fetch_add(page, 1, __ATOMIC_RELAXED);
-  } else {
-    sp->dropped_samples++;
-  }
-  unlock(sp);
   t_in_sampler = 0;
   errno = saved_errno;
+}
+
+HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret) {
+  s->until_sample = next_interval(s);
+  if (t_in_sampler) return;  // a signal handler that allocates while this thread samples
+  record(p, usable, s->stack_top, frame, ret);
+}
+
+// Calls made without a slot (a thread's first calls, before the chunk header is checked,
+// while a thread exits) are sampled too, from one shared countdown: at rate 1 every
+// allocation of the process is in the profile.
+static memprof_slot g_unslotted;  // only its rng and until_sample are used, racily
+static int64_t g_unslotted_until;
+
+HOOK_TEXT __attribute__((noinline)) void memprof_sample_unslotted(void *p, size_t usable, void *ret) {
+  int64_t rate = LOAD(&memprof_g_rate);
+  if (rate <= 0 || t_in_sampler) return;
+  if (rate > 1) {
+    if (__atomic_sub_fetch(&g_unslotted_until, (int64_t)usable, __ATOMIC_RELAXED) >= 0) return;
+    if (g_unslotted.rng == 0) g_unslotted.rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)p;
+    STORE(&g_unslotted_until, next_interval(&g_unslotted));
+  }
+  // The main thread's stack ends at __libc_stack_end; another thread's bound is not known
+  // here, so its stack is the allocating call site alone.
+  uintptr_t top = syscall(SYS_gettid) == getpid() ? (uintptr_t)__libc_stack_end : 0;
+  record(p, usable, top, (uintptr_t)__builtin_frame_address(0), ret);
 }
 
 int memprof_sample_forget(void *p) {
   memprof_sampler *sp = memprof_g_sampler;
   if (sp == NULL || t_in_sampler) return 0;
   t_in_sampler = 1;
-  lock(sp);
-  uint32_t bucket = live_remove(sp, (uint64_t)(uintptr_t)p);
+  uint32_t bucket = memprof_live_take((uint64_t)(uintptr_t)p);
   if (bucket) {
-    sp->buckets[bucket - 1].frees++;
-    uint8_t *page = &memprof_g_sample_pages[((uintptr_t)p >> 12) & (MP_PAGE_FILTER - 1)];
-    uint8_t v = __atomic_load_n(page, __ATOMIC_RELAXED);
-    if (v > 0 && v < 255) __atomic_fetch_sub(page, 1, __ATOMIC_RELAXED);
+    ADD(&sp->buckets[bucket - 1].frees, 1);
+    ADD(&sp->live_count, (uint64_t)-1);
+    filter_remove(p);
   }
-  unlock(sp);
   t_in_sampler = 0;
   return bucket != 0;
 }
@@ -296,26 +344,29 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
   memset(h, 0, sizeof *h);
   h->rate = in_process ? memprof_sample_rate() : 0;
   if (sp == NULL) return 0;
-  if (in_process) lock(sp);  // a dead child's lock may be held forever: not taken then
-  h->rate = sp->rate ? sp->rate : h->rate;
-  h->start_time_ns = sp->start_time_ns;
-  h->buckets = sp->buckets_used;
-  h->pcs = sp->pcs_used;
-  h->modules = sp->module_count;
-  h->live_samples = sp->live_count;
-  h->dropped_samples = sp->dropped_samples;
+  // A dead or running child's lock is never taken: entries below the published counts are
+  // complete, so a parent reads a consistent prefix without it.
+  if (in_process) mp_lock_take(&sp->intern);
+  h->rate = LOAD(&sp->rate) ? LOAD(&sp->rate) : h->rate;
+  h->start_time_ns = LOAD(&sp->start_time_ns);
+  h->buckets = __atomic_load_n(&sp->buckets_used, __ATOMIC_ACQUIRE);
+  h->pcs = __atomic_load_n(&sp->pcs_used, __ATOMIC_ACQUIRE);
+  h->modules = __atomic_load_n(&sp->module_count, __ATOMIC_ACQUIRE);
+  h->live_samples = LOAD(&sp->live_count);
+  h->dropped_samples = LOAD(&sp->dropped_samples);
+  h->dropped_bytes = LOAD(&sp->dropped_bytes);
   int fits = h->buckets <= bucket_capacity && h->pcs <= pc_capacity && h->modules <= module_capacity;
   if (fits) {
     for (uint64_t i = 0; i < h->buckets; i++) {
       const mp_bucket *b = &sp->buckets[i];
       const mp_stack *st = &sp->stacks[b->stack_plus_one - 1];
-      buckets[i] = (memprof_bucket_info){.size = b->size, .allocs = b->allocs, .frees = b->frees,
+      buckets[i] = (memprof_bucket_info){.size = b->size, .allocs = LOAD(&b->allocs), .frees = LOAD(&b->frees),
                                          .pc_offset = st->offset_plus_one - 1, .depth = st->depth};
     }
     memcpy(pcs, sp->pcs, h->pcs * sizeof *pcs);
     memcpy(modules, sp->modules, h->modules * sizeof *modules);
   }
-  if (in_process) unlock(sp);
+  if (in_process) mp_lock_give(&sp->intern);
   return fits ? 0 : 1;
 }
 
@@ -325,10 +376,12 @@ void memprof_read_self_memory(memprof_self_memory *out) {
   out->counter_slots = (uint64_t)__atomic_load_n(&st->slots_high_water, __ATOMIC_ACQUIRE) * sizeof(memprof_slot);
   memprof_sampler *sp = __atomic_load_n(&memprof_g_sampler, __ATOMIC_ACQUIRE);
   if (sp == NULL) return;
-  out->sampler_mapped = sizeof(memprof_sampler) + sizeof g_stack_index + sizeof g_bucket_index;
+  uint64_t live_table = memprof_live_mapped_bytes();
+  out->sampler_mapped = sizeof(memprof_sampler) + sizeof g_stack_index + sizeof g_bucket_index +
+                        sizeof memprof_g_sample_filter + live_table;
   uint64_t stacks = LOAD(&sp->stacks_used), buckets = LOAD(&sp->buckets_used);
   out->sampler_used = stacks * (sizeof(mp_stack) + 2 * sizeof(uint32_t)) +
                       LOAD(&sp->pcs_used) * sizeof(uint64_t) +
-                      buckets * (sizeof(mp_bucket) + 2 * sizeof(uint32_t)) +
-                      LOAD(&sp->live_count) * 2 * sizeof(mp_live) + sizeof memprof_g_sample_pages;
+                      buckets * (sizeof(mp_bucket) + 2 * sizeof(uint32_t)) + live_table +
+                      sizeof memprof_g_sample_filter;
 }

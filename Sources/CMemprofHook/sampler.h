@@ -1,49 +1,53 @@
-// Private: the sampling heap profiler's tables. They live in one region: mmapped in the
-// process on first use, or inside the file shared with a `memprof run` parent (after the
-// counters), so the parent can read the samples however the child ends.
+// Private: the sampling heap profiler's tables of stacks and buckets. They live in one
+// region: mmapped in the process on first use, or inside the file shared with a `memprof
+// run` parent (after the counters), so the parent can read the samples however the child
+// ends. The live sampled blocks are in live_table.h (process-local).
+//
+// Concurrency: stacks and buckets are only ever appended. Lookups take no lock (ids are
+// published with release stores after the entries are complete); adding a new stack or
+// bucket takes the intern lock; counts are atomic adds. A sampled block's free takes only
+// its live-table shard's lock.
 #ifndef MEMPROF_SAMPLER_H
 #define MEMPROF_SAMPLER_H
 #include <pthread.h>
 #include <stdint.h>
 #include "state.h"
+#include "spin_lock.h"
 
 #define MP_MAX_DEPTH 128                 // frames kept per stack (outermost callers cut)
 #define MP_STACKS (1u << 18)             // distinct stacks
 #define MP_PCS (1u << 22)                // return addresses of all stacks
 #define MP_BUCKETS (1u << 19)            // (stack, block size) pairs
-#define MP_LIVE (1u << 21)               // live sampled blocks
 #define MP_MODULES 1024                  // mappings of executable code
-#define MP_PAGE_FILTER (1u << 20)        // one byte per 4 KiB page, modulo 4 GiB
 #define MP_SAMPLER_MAGIC 0x4d454d5053414d31ull  /* "MEMPSAM1" */
 
 typedef struct mp_stack { uint64_t hash; uint32_t offset_plus_one; uint32_t depth; } mp_stack;
 typedef struct mp_bucket { uint32_t stack_plus_one; uint32_t pad; uint64_t size; uint64_t allocs; uint64_t frees; } mp_bucket;
-typedef struct mp_live { uint64_t ptr; uint32_t bucket; uint32_t pad; } mp_live;
 
 typedef struct memprof_sampler {
   uint64_t magic;
-  // A mutex, not a spin lock: a holder preempted on a busy machine must not leave other
-  // sampled allocations spinning. All-zero bytes are an unlocked mutex in glibc.
-  pthread_mutex_t lock;
+  mp_lock intern;                 // held to add a stack, a bucket or modules, and to copy
+  uint32_t pad;
   int64_t rate;                   // the rate in force (copied for readers of the file)
   uint64_t start_time_ns;         // CLOCK_REALTIME when sampling began
-  uint64_t stacks_used, pcs_used, buckets_used, live_count;
-  uint64_t dropped_samples;       // samples lost because a table was full
+  uint64_t stacks_used, pcs_used, buckets_used;
+  uint64_t live_count;            // live sampled blocks (kept up to date for a parent)
+  uint64_t dropped_samples;       // samples lost because a table was full or memory ran out
+  uint64_t dropped_bytes;         // their usable bytes
   uint64_t module_count;
-  uint64_t reserved[6];
+  uint64_t reserved[5];
   memprof_module modules[MP_MODULES];
   mp_stack stacks[MP_STACKS];
   uint64_t pcs[MP_PCS];
   mp_bucket buckets[MP_BUCKETS];
-  mp_live live[MP_LIVE];
 } memprof_sampler;
 
 extern memprof_sampler *memprof_g_sampler HIDDEN;
 extern int64_t memprof_g_rate HIDDEN;
-extern uint8_t memprof_g_sample_pages[MP_PAGE_FILTER] HIDDEN;
 
 HIDDEN void memprof_sampler_init(memprof_sampler *in_shared_file);
 HIDDEN void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread);
 HIDDEN void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret);
+HIDDEN void memprof_sample_unslotted(void *p, size_t usable, void *ret);
 HIDDEN int memprof_sample_forget(void *p);
 #endif

@@ -28,6 +28,44 @@ extension Workloads {
         return results.reduce(0, +) / Double(threads)
     }
 
+    /// The allocation-heavy threaded benchmark: each of `threads` threads does `operations`
+    /// malloc+free pairs of 16-4096 bytes, keeping a ring of 256 live blocks (so frees hit
+    /// blocks allocated a while ago, as in a real program). Counts are exact.
+    public static func threadedChurn(threads: Int, operations: Int) -> Expected {
+        let requested = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: threads)
+        requested.initialize(repeating: 0)
+        defer { requested.deallocate() }
+        let workers = (0..<threads).map { t in
+            startThread {
+                var ring = [UnsafeMutableRawPointer?](repeating: nil, count: 256)
+                var state = UInt64(t + 1) &* 0x9E37_79B9_7F4A_7C15
+                var req: UInt64 = 0
+                ring.withUnsafeMutableBufferPointer { ring in
+                    for i in 0..<operations {
+                        state ^= state << 13
+                        state ^= state >> 7
+                        state ^= state << 17
+                        let size = 16 + Int(state % 4081)
+                        req += UInt64(size)
+                        let p = malloc(size)!
+                        p.storeBytes(of: UInt8(truncatingIfNeeded: i), as: UInt8.self)
+                        let k = Int((state >> 20) & 255)
+                        free(ring[k])
+                        ring[k] = p
+                    }
+                    for k in 0..<256 { free(ring[k]); ring[k] = nil }
+                }
+                requested[t] = req
+            }
+        }
+        for w in workers { pthread_join(w, nil) }
+        var e = Expected()
+        e.allocations = UInt64(threads * operations)
+        e.frees = e.allocations
+        e.requestedBytes = requested.reduce(0, +)
+        return e
+    }
+
     /// CPU time of the calling thread in nanoseconds.
     public static func threadCPUNanoseconds() -> UInt64 {
         var ts = timespec()
@@ -45,3 +83,5 @@ extension Workloads {
 
 /// Where the benchmark's pointers escape to.
 nonisolated(unsafe) public var benchmarkSink: UnsafeMutableRawPointer?
+/// Blocks a workload keeps to the end of the program.
+nonisolated(unsafe) public var keptForever: UnsafeMutableRawPointer?

@@ -20,7 +20,7 @@ public enum Workloads {
     }
 
     /// Names accepted by `run(_:argument:)`.
-    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump", "c-loop", "fork-exit"]
+    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump", "c-loop", "fork-exit", "mt-churn", "st-churn", "keep"]
 
     /// Runs a workload by name; returns nil for an unknown name.
     public static func run(_ name: String, argument: Int) -> Expected? {
@@ -29,6 +29,23 @@ public enum Workloads {
         case "fork": return forkWhileAllocating(rounds: argument > 0 ? argument : 20)
         case "fork-exit": return forkWhileAllocating(rounds: argument > 0 ? argument : 20, childCallsExit: true)
         case "c-calls": return cCalls()
+        case "keep":
+            // `argument` blocks of 16-64 bytes, all live at exit (an array of pointers holds them).
+            let count = max(argument, 1)
+            let table = malloc(count * MemoryLayout<UnsafeMutableRawPointer?>.stride)!
+                .bindMemory(to: UnsafeMutableRawPointer?.self, capacity: count)
+            var e = Expected()
+            e.allocations = UInt64(count) + 1
+            e.requestedBytes = UInt64(count * MemoryLayout<UnsafeMutableRawPointer?>.stride)
+            for i in 0..<count {
+                let size = 16 + (i % 4) * 16
+                table[i] = malloc(size)
+                e.requestedBytes += UInt64(size)
+            }
+            keptForever = UnsafeMutableRawPointer(table)
+            return e
+        case "mt-churn": return threadedChurn(threads: 8, operations: argument > 0 ? argument : 1_000_000)
+        case "st-churn": return threadedChurn(threads: 1, operations: argument > 0 ? argument : 8_000_000)
         case "churn": return churn(iterations: argument > 0 ? argument : 2_000_000)
         case "seed": return seed()
         case "none": return Expected()

@@ -109,13 +109,15 @@ typedef struct memprof_profile_header {
   uint64_t pcs;              // return addresses in use (needed capacity)
   uint64_t modules;          // recorded modules (shared-file mode only)
   uint64_t live_samples;     // sampled blocks not yet freed
-  uint64_t dropped_samples;  // samples lost because a table was full
+  uint64_t dropped_samples;  // samples lost: a table was full, or memory for it ran out
+  uint64_t dropped_bytes;    // their usable bytes (not scaled)
 } memprof_profile_header;
 
 /// Copies the sampler's tables. `state` is NULL for this process, or a mapping of a shared
 /// state file of `size` bytes. Returns 0 when everything fit, 1 when a capacity was too
 /// small (the header then says how much is needed; call again), -1 for an invalid file.
-/// Holds the sampler lock only while copying (sampled allocations wait; others never do).
+/// Holds the sampler's intern lock only while copying (sampled allocations of new stacks
+/// wait; others never do).
 int memprof_profile_copy(const void *state, size_t size, memprof_profile_header *header,
                          memprof_bucket_info *buckets, size_t bucket_capacity, uint64_t *pcs,
                          size_t pc_capacity, memprof_module *modules, size_t module_capacity);
