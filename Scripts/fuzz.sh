@@ -1,0 +1,77 @@
+#!/bin/bash
+# Builds the libFuzzer targets of Fuzz/ with the address sanitizer and runs each one in turn.
+#
+#   Scripts/fuzz.sh [seconds-per-target] [target...]
+#   Scripts/fuzz.sh 600                       # ten minutes each, all four targets
+#   FUZZ_RUNS=1000000 Scripts/fuzz.sh 0 FuzzHTTPRequest   # a number of inputs instead of a time
+#
+# Targets (in this order by default): FuzzProfileDecoder, FuzzProfileModel, FuzzHTTPRequest,
+# FuzzELFSymbolizer; see Fuzz/README.md. One fuzzer runs at a time, on one core.
+#
+# Corpora grow in $FUZZ_SCRATCH/corpus/<target> (default .build-fuzz, ignored by git) and start
+# from the seeds in Fuzz/Seeds and the Go profiles of the profile tests. Crashes, leaks, OOMs
+# and timeouts are written to $FUZZ_SCRATCH/artifacts/<target>-*; the script ends with status
+# 1 when any run found one. Reproduce one with
+#   .build-fuzz/release/<target> <artifact>
+# and keep it as a regression test (Tests/*/FuzzRegressionTests.swift).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+seconds="${1:-60}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzProfileDecoder FuzzProfileModel FuzzHTTPRequest FuzzELFSymbolizer)
+scratch="${FUZZ_SCRATCH:-.build-fuzz}"
+runs="${FUZZ_RUNS:-}"
+
+# Same dependency versions as the main package, resolved from the local cache.
+[ -f Fuzz/Package.resolved ] || { [ -f Package.resolved ] && cp Package.resolved Fuzz/Package.resolved; }
+
+# Release with sanitizers: -sanitize=fuzzer adds coverage and links libFuzzer (each target calls
+# LLVMFuzzerRunDriver from its own main); gold fails on these objects, lld links them.
+build_flags=(-c release --package-path Fuzz --scratch-path "$scratch"
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+    -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -use-ld=lld)
+for target in "${targets[@]}"; do
+    echo "== building $target"
+    swift build "${build_flags[@]}" --product "$target" 2>&1 | grep -E "error|warning: unre|Compiling Fuzz|complete" || true
+    [ -x "$scratch/release/$target" ] || { echo "build of $target failed" >&2; exit 2; }
+done
+
+found=0
+mkdir -p "$scratch/artifacts" "$scratch/logs"
+for target in "${targets[@]}"; do
+    case "$target" in
+        FuzzProfileDecoder|FuzzProfileModel)
+            seeds=(Fuzz/Seeds/profile Tests/MemprofProfileTests/Fixtures/go Tests/MemprofProfileTests/Fixtures/fuzz)
+            max_len=8192 ;;
+        FuzzHTTPRequest)
+            seeds=(Fuzz/Seeds/http); max_len=2048 ;;
+        FuzzELFSymbolizer)
+            seeds=(Fuzz/Seeds/elf); max_len=16384 ;;
+        *) echo "unknown target $target" >&2; exit 2 ;;
+    esac
+    corpus="$scratch/corpus/$target"
+    mkdir -p "$corpus"
+    existing=()
+    for dir in "${seeds[@]}"; do [ -d "$dir" ] && existing+=("$dir"); done
+    limit=(-max_total_time="$seconds")
+    [ -n "$runs" ] && limit=(-runs="$runs")
+    log="$scratch/logs/$target.log"
+    echo "== fuzzing $target (${runs:+$runs inputs}${runs:-$seconds s}), log in $log"
+    before=$(ls "$scratch/artifacts" | grep -c "^$target-" || true)
+    # The Swift backtracer would fight ASan's own report; leaks are checked by libFuzzer.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+        "$scratch/release/$target" "${limit[@]}" -max_len="$max_len" -rss_limit_mb=2048 -timeout=20 \
+        -print_final_stats=1 -artifact_prefix="$scratch/artifacts/$target-" \
+        "$corpus" "${existing[@]}" >"$log" 2>&1 || true
+    grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb" "$log" || true
+    after=$(ls "$scratch/artifacts" | grep -c "^$target-" || true)
+    if [ "$after" -gt "$before" ]; then
+        found=1
+        echo "!! $target: $((after - before)) new artifact(s) in $scratch/artifacts:"
+        grep -E "ERROR|Fatal error|precondition|SUMMARY" "$log" | head -5
+    fi
+done
+exit $found
