@@ -49,10 +49,18 @@ struct HeapProfileBuilder {
         if samples.droppedSamples > 0 {
             builder.comments.append("\(samples.droppedSamples) samples dropped: the sampler's tables were full")
         }
+        // Every return address at once (as calls: address - 1), so that each module's tables
+        // are read once; the same frames then name the profile's locations.
+        var calls = Set<UInt64>()
+        for bucket in samples.buckets { for pc in bucket.stack { calls.insert(pc &- 1) } }
+        let resolved = symbolizer.symbolize(Array(calls))
+        builder.resolved = resolved
         var isPlumbing: [UInt64: Bool] = [:]
         for bucket in samples.buckets {
             var stack = Array(bucket.stack)
-            while stack.count > 1, let leaf = stack.first, plumbingFrame(leaf, cache: &isPlumbing) { stack.removeFirst() }
+            while stack.count > 1, let leaf = stack.first, plumbingFrame(leaf, resolved, cache: &isPlumbing) {
+                stack.removeFirst()
+            }
             // pprof drops samples without locations: a stack that could not be walked keeps
             // its bytes under one unknown location.
             if stack.isEmpty { stack = [0] }
@@ -65,9 +73,9 @@ struct HeapProfileBuilder {
         return builder.build()
     }
 
-    private func plumbingFrame(_ pc: UInt64, cache: inout [UInt64: Bool]) -> Bool {
+    private func plumbingFrame(_ pc: UInt64, _ resolved: [UInt64: [SymbolizedFrame]], cache: inout [UInt64: Bool]) -> Bool {
         if let known = cache[pc] { return known }
-        let frames = symbolizer.symbolize(pc &- 1)
+        let frames = resolved[pc &- 1] ?? symbolizer.symbolize(pc &- 1)
         let result = !frames.isEmpty && frames.allSatisfy { Self.isPlumbing($0.function) || Self.plumbing.contains($0.mangledName) }
         cache[pc] = result
         return result

@@ -21,7 +21,7 @@ public struct BinaryInfo: Equatable, Sendable {
         let module = ModuleSymbolizer(elf: elf, originalPath: path)
         let debugElf = module.debugFile ?? elf
         return BinaryInfo(
-            path: path, buildID: elf.buildID?.hexString ?? "", symbolCount: module.symbols.entries.count,
+            path: path, buildID: elf.buildID?.hexString ?? "", symbolCount: module.symbols.usableCount,
             compileUnitCount: module.dwarf?.units.count ?? 0, debugFile: module.debugFile?.path ?? "",
             hasCompressedDebugSections: debugElf.sections.contains {
                 $0.name.hasPrefix(".debug") && $0.flags & ELFSection.flagCompressed != 0

@@ -9,8 +9,9 @@ struct DWARFFrame {
     var declLine: Int = 0
 }
 
-/// The debug information of one ELF file: its units, an address → unit index, and lazily
-/// parsed DIE trees, line tables and DIE names. Not thread-safe: the `Symbolizer` serializes.
+/// The debug information of one ELF file: its unit headers and an address → unit index, kept;
+/// DIE trees, line programs and names read for each batch of addresses and dropped after it.
+/// The sections stay in the file's mapping. Not thread-safe: the `Symbolizer` serializes.
 final class DWARFContext {
     struct DIEName {
         var linkage: String?
@@ -22,7 +23,6 @@ final class DWARFContext {
     private(set) var units: [DWARFUnit] = []
     private var index: [(range: PCRange, unit: Int32)] = []
     private var indexMaxHigh: [UInt64] = []
-    private var names: [UInt64: DIEName] = [:]
 
     /// Returns nil when the file has no `.debug_info` units this reader understands.
     init?(sections: DWARFSections) {
@@ -45,7 +45,9 @@ final class DWARFContext {
         guard !units.isEmpty else { return nil }
         for (i, unit) in units.enumerated() {
             var ranges = unit.ranges
-            if !unit.hasPCInfo, let tree = inlineTree(unit) { ranges = tree.topLevelRanges }
+            if !unit.hasPCInfo, let tree = try? DWARFInlineTree(unit: unit, sections: sections) {
+                ranges = tree.topLevelRanges
+            }
             for r in ranges { index.append((r, Int32(i))) }
         }
         index.sort { $0.range.low != $1.range.low ? $0.range.low < $1.range.low : $0.unit < $1.unit }
@@ -81,31 +83,34 @@ final class DWARFContext {
         return units[lo - 1]
     }
 
-    func inlineTree(_ unit: DWARFUnit) -> DWARFInlineTree? {
-        if unit.inlineTree == nil && !unit.inlineTreeFailed {
-            unit.inlineTree = try? DWARFInlineTree(unit: unit, sections: sections)
-            unit.inlineTreeFailed = unit.inlineTree == nil
+    /// The frames at each address of `addresses`, innermost first, as llvm-symbolizer's DWARF
+    /// layer builds them; addresses no unit covers are absent. Each unit met is walked once.
+    func frames(at addresses: [UInt64]) -> [UInt64: [DWARFFrame]] {
+        var byUnit: [ObjectIdentifier: (unit: DWARFUnit, targets: [UInt64])] = [:]
+        for address in Set(addresses) {
+            guard let unit = unit(forAddress: address) else { continue }
+            byUnit[ObjectIdentifier(unit), default: (unit, [])].targets.append(address)
         }
-        return unit.inlineTree
-    }
-
-    func lineTable(_ unit: DWARFUnit) -> DWARFLineTable? {
-        if !unit.lineTableLoaded {
-            unit.lineTableLoaded = true
-            if let offset = unit.stmtList {
-                unit.lineTable = try? DWARFLineTable(sections: sections, offset: offset, unit: unit)
+        var names: [UInt64: DIEName] = [:]
+        var result: [UInt64: [DWARFFrame]] = [:]
+        result.reserveCapacity(addresses.count)
+        for (_, entry) in byUnit {
+            let unit = entry.unit
+            let targets = entry.targets.sorted()
+            let lines = unit.stmtList.flatMap {
+                try? DWARFLineTable(sections: sections, offset: $0, unit: unit, targets: targets)
+            }
+            let tree = try? DWARFInlineTree(unit: unit, sections: sections, targets: targets)
+            for (i, address) in targets.enumerated() {
+                result[address] = frames(at: address, unit: unit, row: lines?.row(forTarget: i), lines: lines,
+                                         tree: tree, names: &names)
             }
         }
-        return unit.lineTable
+        return result
     }
 
-    /// The frames at `address`, innermost first, as llvm-symbolizer's DWARF layer builds them;
-    /// nil when no unit covers the address.
-    func frames(at address: UInt64) -> [DWARFFrame]? {
-        guard let unit = unit(forAddress: address) else { return nil }
-        let lines = lineTable(unit)
-        let row = lines?.lookup(address)
-        let tree = inlineTree(unit)
+    private func frames(at address: UInt64, unit: DWARFUnit, row: DWARFLineTable.Row?, lines: DWARFLineTable?,
+                        tree: DWARFInlineTree?, names: inout [UInt64: DIEName]) -> [DWARFFrame] {
         let chain = tree?.chain(at: address) ?? []
         guard let tree, !chain.isEmpty else {
             guard let row, let lines else { return [] }
@@ -116,7 +121,7 @@ final class DWARFContext {
         var callFile: UInt64 = 0, callLine = 0, callColumn = 0
         for (i, nodeIndex) in chain.enumerated() {
             let node = tree.nodes[nodeIndex]
-            let n = name(of: node.dieOffset)
+            let n = name(of: node.dieOffset, cache: &names)
             var frame = DWARFFrame(linkageName: n.linkage, name: n.name, declLine: n.declLine)
             if i == 0 {
                 if let row, let lines {
@@ -139,7 +144,7 @@ final class DWARFContext {
 
     /// Linkage name, name and declaration line of a DIE, following `DW_AT_abstract_origin`
     /// and `DW_AT_specification` like llvm's `findRecursively`.
-    func name(of dieOffset: UInt64) -> DIEName {
+    func name(of dieOffset: UInt64, cache names: inout [UInt64: DIEName]) -> DIEName {
         if let cached = names[dieOffset] { return cached }
         var result = DIEName()
         var work = [dieOffset]

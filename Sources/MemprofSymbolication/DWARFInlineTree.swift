@@ -1,9 +1,15 @@
 /// The subprograms and inlined subroutines of one unit that have code, as a tree in DIE
 /// order, for finding the chain of inlined calls at an address.
 ///
-/// Nodes are stored in pre-order; `end` is one past the node's last descendant, so the
-/// children of node `n` are `n + 1`, `nodes[n + 1].end`, ... up to `nodes[n].end`.
-/// Lexical blocks and other DIEs are transparent.
+/// Nodes are stored in pre-order; `end` is one past the node's last descendant. A node's
+/// children are the nodes before its `end` whose `parent` is that node. Lexical blocks and
+/// other DIEs are transparent.
+///
+/// Built for a set of addresses (`targets`), the tree keeps only the nodes a lookup of one of
+/// them can reach: those whose ranges hold a target and that are roots (subprograms, top
+/// level) or children of a kept node. Lookups of those addresses give what the whole tree
+/// gives, while the unit's other functions (a Swift module is one unit of tens of thousands)
+/// are never stored.
 struct DWARFInlineTree {
     struct Node {
         /// Absolute `.debug_info` offset of the DIE, for name lookup.
@@ -25,11 +31,26 @@ struct DWARFInlineTree {
     private var top: [(range: PCRange, node: Int32)] = []
     private var topMaxHigh: [UInt64] = []
 
-    init(unit: DWARFUnit, sections: DWARFSections) throws {
+    /// How the nearest enclosing DIE with code stands: none (top level), kept at an index, or
+    /// left out.
+    private enum Enclosing {
+        case none, kept(Int32), dropped
+    }
+
+    /// Walks the unit's DIEs. `targets` (ascending): keep only nodes reachable for them; nil:
+    /// keep every node.
+    init(unit: DWARFUnit, sections: DWARFSections, targets: [UInt64]? = nil) throws {
         var c = unit.cursor(sections, at: unit.firstDIE)
-        // For each open DIE with children: the node its children hang from, and its own node.
-        var stack: [(childParent: Int32, own: Int32)] = []
+        // For each open DIE with children: what its children hang from, and its own node.
+        var stack: [(children: Enclosing, own: Int32)] = []
         let abbrevs = unit.abbrevs
+        func holdsTarget(_ pcs: [PCRange]) -> Bool {
+            guard let targets else { return true }
+            return pcs.contains { r in
+                let i = ELFSymbolTable.firstIndex(in: targets, notBelow: r.low)
+                return i < targets.count && targets[i] < r.high
+            }
+        }
         while c.offset < unit.end {
             let dieOffset = UInt64(c.offset)
             let code = try c.uleb()
@@ -41,8 +62,9 @@ struct DWARFInlineTree {
             guard let index = abbrevs.index(of: code) else {
                 throw SymbolicationError.malformed("unknown abbreviation code \(code)")
             }
-            let parent = stack.last?.childParent ?? -1
+            let enclosing = stack.last?.children ?? .none
             var own: Int32 = -1
+            var children = enclosing
             let tag = abbrevs.abbrevs[index].tag
             if tag == DW.Tag.subprogram || tag == DW.Tag.inlinedSubroutine {
                 var low: FormValue?, high: FormValue?, rangesValue: FormValue?
@@ -60,12 +82,28 @@ struct DWARFInlineTree {
                 }
                 let pcs = unit.pcRanges(low: low, high: high, ranges: rangesValue, sections)
                 if !pcs.isEmpty {
-                    own = Int32(nodes.count)
-                    nodes.append(Node(dieOffset: dieOffset, firstRange: Int32(ranges.count), rangeCount: Int32(pcs.count),
-                                      parent: parent, end: own + 1, isSubprogram: tag == DW.Tag.subprogram,
-                                      callFile: callFile, callLine: UInt32(truncatingIfNeeded: callLine),
-                                      callColumn: UInt32(truncatingIfNeeded: callColumn)))
-                    ranges.append(contentsOf: pcs)
+                    let isSubprogram = tag == DW.Tag.subprogram
+                    var parent: Int32 = -1
+                    var reachable = isSubprogram
+                    switch enclosing {
+                    case .none: reachable = true
+                    case .kept(let p): parent = p; reachable = true
+                    case .dropped: break
+                    }
+                    if reachable && holdsTarget(pcs) {
+                        own = Int32(nodes.count)
+                        // A subprogram nested in a node left out is a root of its own.
+                        if case .dropped = enclosing { parent = -1 }
+                        nodes.append(Node(dieOffset: dieOffset, firstRange: Int32(ranges.count),
+                                          rangeCount: Int32(pcs.count), parent: parent, end: own + 1,
+                                          isSubprogram: isSubprogram, callFile: callFile,
+                                          callLine: UInt32(truncatingIfNeeded: callLine),
+                                          callColumn: UInt32(truncatingIfNeeded: callColumn)))
+                        ranges.append(contentsOf: pcs)
+                        children = .kept(own)
+                    } else {
+                        children = .dropped
+                    }
                 }
             } else if let size = abbrevs.abbrevs[index].fixedSize {
                 try c.skip(size)
@@ -73,7 +111,7 @@ struct DWARFInlineTree {
                 for spec in abbrevs.abbrevs[index].specs { try unit.skip(spec, &c) }
             }
             if abbrevs.abbrevs[index].hasChildren {
-                stack.append((own >= 0 ? own : parent, own))
+                stack.append((children, own))
             }
         }
         // Close nodes left open by a truncated unit.
@@ -90,7 +128,6 @@ struct DWARFInlineTree {
         var running: UInt64 = 0
         topMaxHigh = top.map { running = max(running, $0.range.high); return running }
     }
-
     /// All code ranges of subprograms (for units without ranges of their own).
     var topLevelRanges: [PCRange] { top.map(\.range) }
 
@@ -122,10 +159,8 @@ struct DWARFInlineTree {
             var child = node + 1
             let end = Int(nodes[node].end)
             while child < end && child < nodes.count {
-                if contains(child, address) { next = child }
-                let childEnd = Int(nodes[child].end)
-                if childEnd <= child { break }
-                child = childEnd
+                if Int(nodes[child].parent) == node && contains(child, address) { next = child }
+                child += 1
             }
             if next < 0 { break }
             node = next

@@ -1,5 +1,9 @@
-/// A decoded `.debug_line` program (DWARF 2–5): file names and the address → line matrix,
-/// split into sequences for lookup as llvm-symbolizer does it.
+/// A `.debug_line` program (DWARF 2–5) run for a set of addresses: its file names, and for
+/// each address the row llvm-symbolizer would pick.
+///
+/// The program is run once, keeping only the rows of the sequence being decoded and one row
+/// per address asked; the whole address → line matrix of a unit (a Swift module is one unit:
+/// hundreds of thousands of rows) is never stored.
 struct DWARFLineTable {
     struct FileEntry {
         var name: String
@@ -16,18 +20,26 @@ struct DWARFLineTable {
     struct Sequence {
         var low: UInt64
         var high: UInt64
-        var firstRow: Int
-        /// One past the `end_sequence` row.
-        var endRow: Int
+        /// The sequence's number in program order.
+        var number: Int
     }
 
     private(set) var version: UInt16 = 0
     private(set) var directories: [String] = []
     private(set) var files: [FileEntry] = []
-    private(set) var rows: [Row] = []
-    private(set) var sequences: [Sequence] = []
+    /// The addresses asked, ascending.
+    let targets: [UInt64]
+    /// For each target: the row found in the best covering sequence so far, and that
+    /// sequence's end and number.
+    private var found: [(row: Row, high: UInt64, sequence: Int)?]
+    /// Every complete sequence: its code range and number, to check each target's winner.
+    private var sequences: [Sequence] = []
+    /// The rows of the sequence being decoded.
+    private var rows: [Row] = []
 
-    init(sections: DWARFSections, offset: UInt64, unit: DWARFUnit) throws {
+    init(sections: DWARFSections, offset: UInt64, unit: DWARFUnit, targets: [UInt64]) throws {
+        self.targets = targets
+        found = .init(repeating: nil, count: targets.count)
         var c = try ByteCursor(sections.line, at: offset)
         var length = UInt64(try c.u32())
         var is64 = false
@@ -80,7 +92,10 @@ struct DWARFLineTable {
         c.offset = programStart + Int(headerLength)
         try runProgram(&c, minInstLength: minInstLength, lineBase: Int64(lineBase), lineRange: UInt64(lineRange),
                        opcodeBase: opcodeBase, opcodeLengths: opcodeLengths)
-        sequences.sort { $0.high < $1.high }
+        rows = []
+        // As llvm: the sequence that ends first after an address (the earlier on a tie) is
+        // the only one looked in.
+        sequences.sort { $0.high != $1.high ? $0.high < $1.high : $0.number < $1.number }
     }
 
     /// DWARF 5 directory or file entries, described by (content type, form) pairs.
@@ -122,6 +137,7 @@ struct DWARFLineTable {
                                      opcodeBase: UInt8, opcodeLengths: [UInt8]) throws {
         var address: UInt64 = 0, file: UInt32 = 1, line: UInt32 = 1, column: UInt16 = 0
         var sequenceStart = rows.count
+        var sequenceNumber = 0
         func emit() { rows.append(Row(address: address, file: file, line: line, column: column)) }
         func reset() { address = 0; file = 1; line = 1; column = 0 }
         while !c.isAtEnd {
@@ -145,9 +161,12 @@ struct DWARFLineTable {
                     if rows.count - sequenceStart >= 2 {
                         let low = rows[sequenceStart..<(rows.count - 1)].lazy.map(\.address).min() ?? address
                         if low < address {
-                            sequences.append(Sequence(low: low, high: address, firstRow: sequenceStart, endRow: rows.count))
+                            sequences.append(Sequence(low: low, high: address, number: sequenceNumber))
+                            record(sequence: sequenceNumber, low: low, high: address)
+                            sequenceNumber += 1
                         }
                     }
+                    rows.removeAll(keepingCapacity: rows.capacity <= 4096)
                     sequenceStart = rows.count
                     reset()
                 case 2:                                     // set_address
@@ -175,23 +194,35 @@ struct DWARFLineTable {
         }
     }
 
-    /// The row covering `address`: the last row at or before it within its sequence.
-    func lookup(_ address: UInt64) -> Row? {
+    /// Notes the row of the just-decoded sequence (`rows`) for each target in `[low, high)`
+    /// when this sequence ends before the best one seen for it.
+    private mutating func record(sequence: Int, low: UInt64, high: UInt64) {
+        var t = ELFSymbolTable.firstIndex(in: targets, notBelow: low)
+        while t < targets.count && targets[t] < high {
+            defer { t += 1 }
+            if let best = found[t], best.high <= high { continue }
+            // upper_bound over rows [first + 1, end - 1), minus one.
+            var a = 1, b = rows.count - 1
+            while a < b {
+                let mid = (a + b) / 2
+                if rows[mid].address <= targets[t] { a = mid + 1 } else { b = mid }
+            }
+            found[t] = (rows[a - 1], high, sequence)
+        }
+    }
+
+    /// The row covering target number `index`: the last row at or before it within the
+    /// sequence that ends first after it, if that sequence starts at or before it.
+    func row(forTarget index: Int) -> Row? {
+        guard index < targets.count, let best = found[index] else { return nil }
+        let address = targets[index]
         var lo = 0, hi = sequences.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if sequences[mid].high <= address { lo = mid + 1 } else { hi = mid }
         }
-        guard lo < sequences.count else { return nil }
-        let seq = sequences[lo]
-        guard seq.low <= address else { return nil }
-        // upper_bound over rows [first + 1, end - 1), minus one.
-        var a = seq.firstRow + 1, b = seq.endRow - 1
-        while a < b {
-            let mid = (a + b) / 2
-            if rows[mid].address <= address { a = mid + 1 } else { b = mid }
-        }
-        return rows[a - 1]
+        guard lo < sequences.count, sequences[lo].number == best.sequence else { return nil }
+        return best.row
     }
 
     /// The absolute path of file `index`, joined as llvm-symbolizer joins it.

@@ -45,11 +45,6 @@ final class DWARFUnit {
     var ranges: [PCRange] = []
     var hasPCInfo = false
 
-    var inlineTree: DWARFInlineTree?
-    var inlineTreeFailed = false
-    var lineTable: DWARFLineTable?
-    var lineTableLoaded = false
-
     var offsetSize: Int { is64 ? 8 : 4 }
 
     /// Reads the unit header at `offset`; returns nil for units this reader skips (type units,

@@ -46,25 +46,42 @@ final class ModuleSymbolizer {
         dwarf = DWARFContext(sections: DWARFSections(elf: debug ?? elf))
     }
 
+    /// Bytes of the files this module keeps mapped.
+    var mappedBytes: Int { elf.bytes.count + (debugFile?.bytes.count ?? 0) }
+
     /// Whether DWARF information (and so inlined frames, files and lines) is available.
     var hasDebugInfo: Bool { dwarf != nil }
 
-    /// Frames at ELF virtual address `address`, innermost first; empty when nothing is known.
-    func symbolize(_ address: UInt64) -> [RawFrame] {
-        var frames = dwarf?.frames(at: address) ?? []
-        if frames.isEmpty { frames = [DWARFFrame()] }
-        // As llvm-symbolizer does, the file's own symbol table names the outermost frame.
-        let outer = frames.count - 1
-        if let symbol = symbols.lookup(address), !symbol.name.isEmpty {
-            frames[outer].linkageName = symbol.name
-            if frames[outer].file == nil && !symbol.file.isEmpty { frames[outer].file = symbol.file }
+    /// Frames at each ELF virtual address of `addresses`, innermost first; an address nothing
+    /// is known about maps to an empty array. Reads the symbol table and each DWARF unit met
+    /// once for the whole batch.
+    func symbolize(_ addresses: [UInt64]) -> [UInt64: [RawFrame]] {
+        let sorted = Array(Set(addresses)).sorted()
+        let symbolMatches = symbols.lookup(sorted: sorted)
+        let dwarfFrames = dwarf?.frames(at: sorted) ?? [:]
+        var result: [UInt64: [RawFrame]] = [:]
+        result.reserveCapacity(sorted.count)
+        for (i, address) in sorted.enumerated() {
+            var frames = dwarfFrames[address] ?? []
+            if frames.isEmpty { frames = [DWARFFrame()] }
+            // As llvm-symbolizer does, the file's own symbol table names the outermost frame.
+            let outer = frames.count - 1
+            if let symbol = symbolMatches[i], !symbol.name.isEmpty {
+                frames[outer].linkageName = symbol.name
+                if frames[outer].file == nil && !symbol.file.isEmpty { frames[outer].file = symbol.file }
+            }
+            let raw = frames.enumerated().map { i, f in
+                RawFrame(mangledName: f.linkageName ?? f.name ?? "", file: f.file ?? "", line: f.line, column: f.column,
+                         isInlined: i < frames.count - 1, startLine: f.declLine)
+            }
+            result[address] = raw.count == 1 && raw[0].mangledName.isEmpty && raw[0].file.isEmpty ? [] : raw
         }
-        let result = frames.enumerated().map { i, f in
-            RawFrame(mangledName: f.linkageName ?? f.name ?? "", file: f.file ?? "", line: f.line, column: f.column,
-                     isInlined: i < frames.count - 1, startLine: f.declLine)
-        }
-        if result.count == 1 && result[0].mangledName.isEmpty && result[0].file.isEmpty { return [] }
         return result
+    }
+
+    /// Frames at one ELF virtual address (a batch of one).
+    func symbolize(_ address: UInt64) -> [RawFrame] {
+        symbolize([address])[address] ?? []
     }
 
     /// Looks for a separate debug file: `/usr/lib/debug/.build-id/xx/yyyy.debug`, then the

@@ -32,6 +32,10 @@ public final class ProfileBuilder {
     /// allocator hook), so it is looked up at `address - 1` too. Default: the leaf is exact.
     public var leafIsReturnAddress = false
 
+    /// Frames already resolved for lookup addresses (e.g. while trimming stacks), used
+    /// instead of asking the symbolizer again.
+    public var resolved: [UInt64: [SymbolizedFrame]] = [:]
+
     private var samples: [Sample] = []
     private var locationIDs: [UInt64: UInt64] = [:]
     private var addressOrder: [(address: UInt64, isReturn: Bool)] = []
@@ -75,17 +79,24 @@ public final class ProfileBuilder {
         var functions: [Function] = []
         var locations: [Location] = []
         locations.reserveCapacity(addressOrder.count)
+        func lookupAddress(_ entry: (address: UInt64, isReturn: Bool)) -> UInt64 {
+            entry.isReturn && entry.address > 0 ? entry.address - 1 : entry.address
+        }
+        // Every address at once: each module's tables are read once for the whole profile.
+        if let symbolizer {
+            let missing = addressOrder.map(lookupAddress).filter { resolved[$0] == nil }
+            if !missing.isEmpty { resolved.merge(symbolizer.symbolize(missing)) { old, _ in old } }
+        }
 
         for (n, entry) in addressOrder.enumerated() {
             var location = Location(id: UInt64(n + 1), address: entry.address)
-            guard let symbolizer else {
+            guard symbolizer != nil else {
                 locations.append(location)
                 continue
             }
             let mappingIndex = modules.firstIndex { $0.contains(entry.address) }
             if let mappingIndex { location.mappingID = UInt64(mappingIndex + 1) }
-            let lookup = entry.isReturn && entry.address > 0 ? entry.address - 1 : entry.address
-            let frames = symbolizer.symbolize(lookup)
+            let frames = resolved[lookupAddress(entry)] ?? []
             for frame in frames {
                 let key = FunctionKey(name: frame.function, systemName: frame.mangledName, file: frame.file,
                                       startLine: frame.functionStartLine)

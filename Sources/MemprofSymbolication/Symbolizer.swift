@@ -6,36 +6,79 @@ import Glibc
 /// tables and DWARF itself (no external tools), with inlined frames like
 /// `llvm-symbolizer --inlining`.
 ///
-/// Modules are parsed lazily on the first address that falls in them, then cached.
+/// Modules are opened lazily on the first address that falls in them: their files stay
+/// mapped read-only and only the unit headers and address index of their DWARF are kept.
+/// Symbol tables, line programs and DIE trees are read for each batch of addresses (ask for
+/// all the addresses of a profile at once with `symbolize(_:)` on an array) and dropped after
+/// it; resolved addresses are kept in a cache of at most `cacheLimit` bytes. What the
+/// symbolizer keeps is `retainedBytes`.
+///
 /// All methods are thread-safe (one lock); symbolization is meant for profile writing, not
 /// for hot paths.
 public final class Symbolizer: @unchecked Sendable {
+    /// Returns the calling thread's heap balance (bytes allocated minus bytes freed), e.g. from
+    /// an allocator hook's exact per-thread counters, so that the symbolizer can measure what
+    /// it keeps.
+    public typealias HeapMeter = @Sendable () -> Int64
+
     private let pid: Int32?
     private let isSelf: Bool
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let meter: HeapMeter?
     private var loadedModules: [LoadedModule]
     private var rangeIndex: [(start: UInt64, limit: UInt64, module: Int)] = []
     private var symbolizers: [Int: ModuleSymbolizer] = [:]
+    private var moduleBytes: [Int: Int64] = [:]
     private var failed: Set<Int> = []
-    private var demangled: [String: String] = [:]
+    private var cache: [UInt64: [SymbolizedFrame]] = [:]
+    private var cacheBytes = 0
+    private var limit = 256 << 10
     private var lastReload: Int64 = 0
 
     /// Reads the loaded modules of process `pid` (nil: this process) from `/proc/PID/maps`.
-    public init(pid: Int32? = nil) throws {
+    /// `meter`, when given, measures the heap bytes the symbolizer keeps (`retainedBytes`).
+    public init(pid: Int32? = nil, meter: HeapMeter? = nil) throws {
         self.pid = pid
         isSelf = pid == nil || pid == getpid()
         mutex = Symbolizer.makeMutex()
+        self.meter = meter
         loadedModules = try ProcMaps.loadedModules(pid: pid)
         rebuildIndex()
     }
 
     /// Symbolizes against a given module list (e.g. the mappings of a saved profile).
-    public init(modules: [LoadedModule]) {
+    public init(modules: [LoadedModule], meter: HeapMeter? = nil) {
         pid = -1
         isSelf = false
         mutex = Symbolizer.makeMutex()
+        self.meter = meter
         loadedModules = modules
         rebuildIndex()
+    }
+
+    /// Most bytes (estimated) of resolved frames kept for later requests; 0 keeps none.
+    /// Default 256 KiB. When a batch would pass it, the cache is emptied first.
+    public var cacheLimit: Int {
+        get { locked { limit } }
+        set { locked { limit = max(0, newValue); if cacheBytes > limit { clearCache() } } }
+    }
+
+    /// Heap bytes this symbolizer keeps between requests: the state of each opened module
+    /// (measured with the meter when one was given, else 0) and the cache of resolved
+    /// addresses (estimated). Section contents are not heap: they stay in file mappings.
+    public var retainedBytes: Int {
+        locked { Int(moduleBytes.values.reduce(0, +)) + cacheBytes }
+    }
+
+    /// Bytes of files this symbolizer keeps mapped (read-only, file-backed: the kernel drops
+    /// their pages under pressure; only pages read recently are resident).
+    public var mappedFileBytes: Int {
+        locked { symbolizers.values.reduce(0) { $0 + $1.mappedBytes } }
+    }
+
+    private func clearCache() {
+        cache = [:]
+        cacheBytes = 0
     }
 
     deinit {
@@ -70,9 +113,15 @@ public final class Symbolizer: @unchecked Sendable {
         for (i, m) in fresh.enumerated() {
             if let old = loadedModules.firstIndex(of: m), let s = symbolizers[old] { kept[i] = s }
         }
+        var keptBytes: [Int: Int64] = [:]
+        for (i, m) in fresh.enumerated() {
+            if let old = loadedModules.firstIndex(of: m), let b = moduleBytes[old] { keptBytes[i] = b }
+        }
         loadedModules = fresh
         symbolizers = kept
+        moduleBytes = keptBytes
         failed = []
+        clearCache()
         rebuildIndex()
     }
 
@@ -98,21 +147,74 @@ public final class Symbolizer: @unchecked Sendable {
 
     /// Frames at `address`, innermost first; empty when the address is in no known module or
     /// nothing is known about it. For a return address, pass `address - 1` to get the call.
+    /// To resolve many addresses, pass them all at once to `symbolize(_:)` on an array.
     public func symbolize(_ address: UInt64) -> [SymbolizedFrame] {
+        symbolize([address])[address] ?? []
+    }
+
+    /// Frames at each of `addresses` (runtime addresses), innermost first; every address is a
+    /// key of the result, with an empty array when nothing is known about it. Each module's
+    /// symbol table and each DWARF unit is read once for the whole batch.
+    public func symbolize(_ addresses: [UInt64]) -> [UInt64: [SymbolizedFrame]] {
         locked {
-            var index = moduleIndex(containing: address)
-            if index == nil && isSelf && reloadAllowed() {
-                if let fresh = try? ProcMaps.loadedModules(pid: pid) { replaceModules(fresh) }
-                index = moduleIndex(containing: address)
+            var result: [UInt64: [SymbolizedFrame]] = [:]
+            result.reserveCapacity(addresses.count)
+            var byModule: [Int: [UInt64]] = [:]
+            var reloaded = false
+            for address in addresses where result[address] == nil {
+                if let known = cache[address] {
+                    result[address] = known
+                    continue
+                }
+                var index = moduleIndex(containing: address)
+                if index == nil && isSelf && !reloaded && reloadAllowed() {
+                    reloaded = true
+                    if let fresh = try? ProcMaps.loadedModules(pid: pid) { replaceModules(fresh) }
+                    index = moduleIndex(containing: address)
+                }
+                result[address] = []
+                if let index { byModule[index, default: []].append(address) }
             }
-            guard let index, let symbolizer = moduleSymbolizer(index) else { return [] }
-            let raw = symbolizer.symbolize(loadedModules[index].fileAddress(of: address))
-            return raw.map { frame in
-                SymbolizedFrame(function: demangle(frame.mangledName), mangledName: frame.mangledName, file: frame.file,
-                                line: frame.line, column: frame.column, isInlined: frame.isInlined,
-                                functionStartLine: frame.startLine)
+            var demangled: [String: String] = [:]
+            for (index, runtime) in byModule {
+                guard let symbolizer = moduleSymbolizer(index) else { continue }
+                let module = loadedModules[index]
+                let raw = symbolizer.symbolize(runtime.map { module.fileAddress(of: $0) })
+                for address in runtime {
+                    result[address] = (raw[module.fileAddress(of: address)] ?? []).map { frame in
+                        SymbolizedFrame(function: demangle(frame.mangledName, &demangled), mangledName: frame.mangledName,
+                                        file: frame.file, line: frame.line, column: frame.column,
+                                        isInlined: frame.isInlined, functionStartLine: frame.startLine)
+                    }
+                }
             }
+            remember(byModule.values.joined(), from: result)
+            return result
         }
+    }
+
+    /// Keeps the frames of `addresses` for later batches, within the byte limit.
+    private func remember<S: Sequence>(_ addresses: S, from result: [UInt64: [SymbolizedFrame]]) where S.Element == UInt64 {
+        guard limit > 0 else { return }
+        for address in addresses {
+            guard let frames = result[address] else { continue }
+            let bytes = Self.estimatedBytes(frames)
+            if cacheBytes + bytes > limit { clearCache() }
+            guard bytes <= limit else { continue }
+            cache[address] = frames
+            cacheBytes += bytes
+        }
+    }
+
+    /// Heap bytes of one cache entry: the dictionary slot, the array, and each string longer
+    /// than the 15 bytes Swift stores inline.
+    private static func estimatedBytes(_ frames: [SymbolizedFrame]) -> Int {
+        func string(_ s: String) -> Int { s.utf8.count > 15 ? 32 + s.utf8.count : 0 }
+        var total = 48 + 32
+        for f in frames {
+            total += MemoryLayout<SymbolizedFrame>.stride + string(f.function) + string(f.mangledName) + string(f.file)
+        }
+        return total
     }
 
     /// What is known about a module: symbol names, DWARF lines and inlining. Nil if it cannot
@@ -127,19 +229,21 @@ public final class Symbolizer: @unchecked Sendable {
     private func moduleSymbolizer(_ index: Int) -> ModuleSymbolizer? {
         if let s = symbolizers[index] { return s }
         if failed.contains(index) { return nil }
+        let before = meter?() ?? 0
         guard let s = try? ModuleSymbolizer(module: loadedModules[index], isSelf: isSelf) else {
             failed.insert(index)
             return nil
         }
         symbolizers[index] = s
+        if let meter { moduleBytes[index] = max(0, meter() - before) }
         return s
     }
 
-    private func demangle(_ name: String) -> String {
+    private func demangle(_ name: String, _ done: inout [String: String]) -> String {
         if name.isEmpty { return name }
-        if let d = demangled[name] { return d }
+        if let d = done[name] { return d }
         let d = Demangler.demangle(name)
-        demangled[name] = d
+        done[name] = d
         return d
     }
 
