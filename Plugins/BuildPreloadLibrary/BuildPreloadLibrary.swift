@@ -1,3 +1,4 @@
+import Foundation
 import PackagePlugin
 
 /// Builds `libmemprof_preload.so` from the C sources of CMemprofHook with the toolchain's
@@ -11,18 +12,12 @@ struct BuildPreloadLibrary: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let clang = try context.tool(named: "clang")
         let hook = context.package.directoryURL.appending(path: "Sources/CMemprofHook")
-        // Every C file and header of the hook: a new file needs no change here.
-        guard let hookTarget = try context.package.targets(named: ["CMemprofHook"]).first as? SourceModuleTarget else {
-            throw BuildPreloadLibraryError.noHookTarget
-        }
-        let files = hookTarget.sourceFiles.map(\.url).sorted { $0.path < $1.path }
+        // Every C file and header of the hook, read from its folder: a new file needs no
+        // change here, and a changed header rebuilds the library.
+        let files = try FileManager.default.contentsOfDirectory(atPath: hook.path).sorted()
+            .map { hook.appending(path: $0) }
         let sources = files.filter { $0.pathExtension == "c" }
-        // Headers, plus the files the target excludes from its own build but includes.
-        var headers = files.filter { $0.pathExtension == "h" }
-        for extra in ["include/memprof_hook.h", "hooked_symbols.def", "module_table.h"]
-        where !headers.contains(where: { $0.path.hasSuffix("/" + extra) }) {
-            headers.append(hook.appending(path: extra))
-        }
+        let headers = files.filter { ["h", "def"].contains($0.pathExtension) } + [hook.appending(path: "include/memprof_hook.h")]
         let output = context.pluginWorkDirectoryURL.appending(path: "libmemprof_preload.so")
         var arguments = [
             "-shared", "-fPIC", "-O2", "-fno-omit-frame-pointer", "-std=gnu11",
@@ -43,7 +38,3 @@ struct BuildPreloadLibrary: BuildToolPlugin {
     }
 }
 
-enum BuildPreloadLibraryError: Error, CustomStringConvertible {
-    case noHookTarget
-    var description: String { "BuildPreloadLibrary: the package has no CMemprofHook C target" }
-}

@@ -70,7 +70,7 @@ HIDDEN void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed);
 HIDDEN void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret);
 
 /// Accounts a block glibc just returned (p may be NULL) and returns it.
-HOOK_TEXT static inline void *memprof_account_alloc(void *p, size_t requested) {
+HOOK_TEXT static inline __attribute__((always_inline)) void *memprof_account_alloc(void *p, size_t requested) {
   memprof_slot *s = memprof_t_slot;
   // The interposer's return address is the caller even when its code has no frame pointer.
   if (UNLIKELY(p == NULL || (uintptr_t)s <= 1))
@@ -95,7 +95,7 @@ HOOK_TEXT static inline void *memprof_account_alloc(void *p, size_t requested) {
 }
 
 /// Accounts a block about to be given back, then gives it back to glibc.
-HOOK_TEXT static inline void memprof_account_free_and_free(void *p) {
+HOOK_TEXT static inline __attribute__((always_inline)) void memprof_account_free_and_free(void *p) {
   memprof_slot *s = memprof_t_slot;
   // A block whose filter slot counts a live sampled block may be one: the slow path looks.
   if (UNLIKELY(p == NULL || (uintptr_t)s <= 1 || memprof_g_sample_filter[memprof_filter_slot(p)])) {
