@@ -178,7 +178,10 @@ private struct ProfileMerger {
         size = (size &+ 0xfff) & ~UInt64(0xfff)
         let byBuildID = MappingKey(size: size, offset: src.offset, buildIDOrFile: src.buildID, isBuildID: true)
         let byFile = MappingKey(size: size, offset: src.offset, buildIDOrFile: src.file, isBuildID: false)
-        for (key, usable) in [(byBuildID, !src.buildID.isEmpty), (byFile, !src.file.isEmpty)] where usable {
+        // A mapping with neither build ID nor file (anonymous memory, JIT code) is keyed by size
+        // and offset alone, as in pprof, so that the same fake mapping of two profiles merges.
+        let isFake = src.buildID.isEmpty && src.file.isEmpty
+        for (key, usable) in [(byBuildID, !src.buildID.isEmpty), (byFile, !src.file.isEmpty || isFake)] where usable {
             if let index = mappings[key] {
                 let found = (index: index, delta: result.mappings[index].start &- src.start)
                 s.mappingMap[src.id] = found
@@ -190,7 +193,7 @@ private struct ProfileMerger {
         let index = result.mappings.count
         result.mappings.append(m)
         if !src.buildID.isEmpty { mappings[byBuildID] = index }
-        if !src.file.isEmpty { mappings[byFile] = index }
+        if !src.file.isEmpty || isFake { mappings[byFile] = index }
         s.mappingMap[src.id] = (index, 0)
         return (index, 0)
     }
