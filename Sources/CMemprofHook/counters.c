@@ -75,6 +75,10 @@ static void init_once(void) {
   __atomic_store_n(&g_init_state, 2, __ATOMIC_RELEASE);
 }
 
+void memprof_ensure_init(void) {
+  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) init_once();
+}
+
 memprof_slot *memprof_acquire_slot(void *block) {
   if (memprof_t_slot == SLOT_NONE) return NULL;  // re-entered, or thread is exiting
   memprof_t_slot = SLOT_NONE;                    // anything we call that allocates counts shared

@@ -82,6 +82,12 @@ HOOK_TEXT void *pvalloc(size_t size) {
   return memprof_account_alloc(__libc_pvalloc(size), size);
 }
 
+// This copy's own malloc: a hidden alias binds to the definition in this module, where
+// `&malloc` in position-independent code would give the process's (possibly another copy's).
+extern void *memprof_own_malloc(size_t) __attribute__((alias("malloc"), visibility("hidden")));
+
+int memprof_copy_is_active(void) { return dlsym(RTLD_DEFAULT, "malloc") == (void *)memprof_own_malloc; }
+
 // 1 when every hooked symbol, looked up the way shared libraries bind to it, is ours.
 // An executable linked with lld may not export some (see the README): those calls bypass us.
 int memprof_hook_is_active(void) { return memprof_bypassed_symbols(NULL, 0) == 0; }

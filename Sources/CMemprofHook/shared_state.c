@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -39,6 +40,25 @@ static void detach_in_child(void) {
   munmap(old, SHARED_SIZE);
 }
 
+// `memprof run --signal NAME`: the signal sent to the program asks the parent for a profile
+// (the parent reads the samples from the file; the program only counts the request).
+static void on_run_signal(int sig) {
+  (void)sig;
+  if (g_shared) ADD(&g_shared->dump_requests, 1);
+}
+
+static void install_run_signal(void) {
+  const char *name = getenv("MEMPROF_RUN_SIGNAL");
+  int sig = name ? atoi(name) : 0;
+  if (sig <= 0 || sig >= 65) return;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_run_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, NULL);
+}
+
 static void add_counters(memprof_state *to, const memprof_state *from) {
   ADD(&to->allocations, LOAD(&from->allocations));
   ADD(&to->frees, LOAD(&from->frees));
@@ -53,6 +73,8 @@ static void add_counters(memprof_state *to, const memprof_state *from) {
 memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampler) {
   const char *path = getenv("MEMPROF_SHM");
   if (path == NULL || *path == 0) return fallback;
+  // An idle copy must not claim the file (it would take the active copy for an exec'd image).
+  if (!memprof_copy_is_active()) return fallback;
   int fd = open(path, O_RDWR | O_CLOEXEC);
   if (fd < 0) return fallback;
   struct stat sb;
@@ -83,6 +105,7 @@ memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampl
     return fallback;
   }
   g_shared = st;
+  install_run_signal();
   *sampler = (char *)m + MEMPROF_SAMPLER_OFFSET;
   memprof_g_state = st;          // from here on, calls made without a slot count in the file
   add_counters(st, fallback);    // and what was counted before moves with them
@@ -91,6 +114,8 @@ memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampl
 }
 
 size_t memprof_shared_state_size(void) { return SHARED_SIZE; }
+
+memprof_trace_block *memprof_shared_trace_block(void) { return g_shared ? &g_shared->trace : NULL; }
 
 void memprof_init_shared_state(void *p) {
   memset(p, 0, sizeof(memprof_state));
@@ -112,6 +137,10 @@ int memprof_read_shared_counters(const void *p, size_t size, memprof_counters *o
   if (!memprof_valid_shared_state(p, size)) return -1;
   memprof_sum_state(p, out);
   return 0;
+}
+
+uint64_t memprof_shared_dump_requests(const void *p) {
+  return memprof_valid_shared_state(p, SHARED_SIZE) ? LOAD(&((const memprof_state *)p)->dump_requests) : 0;
 }
 
 int32_t memprof_shared_state_owner(const void *p) {

@@ -7,7 +7,7 @@
 
 #define MEMPROF_SLOTS 4096
 #define MEMPROF_MAGIC 0x4d454d50524f4631ull /* "MEMPROF1" */
-#define MEMPROF_VERSION 1u
+#define MEMPROF_VERSION 2u
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -32,6 +32,16 @@ typedef struct memprof_slot {
   uint64_t reserved[5];     // keeps the slot at 128 bytes
 } __attribute__((aligned(128))) memprof_slot;
 
+/// What the trace thread of a `memprof run` child last printed, so that the parent can
+/// write the exit line from the final counters (they include every allocation made after
+/// the child's own exit handlers ran).
+typedef struct memprof_trace_block {
+  uint64_t lines;           // lines printed so far (0: the child does not trace)
+  uint64_t start_ns, last_ns;  // CLOCK_MONOTONIC: the same clock in parent and child
+  uint64_t last_live, last_total;
+  uint64_t rss, virt, heap_sys, heap_idle, heap_released;
+} memprof_trace_block;
+
 /// The whole state: a header, the shared counters for calls made without a slot
 /// (before a thread has one, after it released it, re-entrant calls), and the slots.
 /// Lives in .bss, or in a file shared with a `memprof run` parent.
@@ -42,7 +52,8 @@ typedef struct memprof_state {
   int32_t owner_pid;
   uint32_t pad0;
   uint64_t size;
-  uint64_t reserved0[4];
+  uint64_t dump_requests;   // times the MEMPROF_RUN_SIGNAL arrived in a `memprof run` child
+  uint64_t reserved0[3];
   // Shared counters (atomic read-modify-write).
   uint64_t allocations __attribute__((aligned(64)));
   uint64_t frees;
@@ -54,6 +65,7 @@ typedef struct memprof_state {
   int64_t flushed_live __attribute__((aligned(64)));
   int64_t peak_live;
   uint32_t slots_high_water __attribute__((aligned(64))); // slots ever handed out
+  memprof_trace_block trace __attribute__((aligned(64)));
   memprof_slot slots[MEMPROF_SLOTS];
 } memprof_state;
 
@@ -75,6 +87,13 @@ HIDDEN int memprof_valid_shared_state(const void *p, size_t size);
 HIDDEN void memprof_sum_state(const memprof_state *st, memprof_counters *out);
 HIDDEN void memprof_raise_peak(memprof_state *st, int64_t candidate);
 HIDDEN memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampler);
+/// Sets the state up (and claims a `memprof run` parent's file) if no call has yet.
+HIDDEN void memprof_ensure_init(void);
+/// The trace block of the state shared with a `memprof run` parent, NULL when there is none.
+HIDDEN memprof_trace_block *memprof_shared_trace_block(void);
+/// 1 when this copy of the hook is the one the process's malloc reaches (a program that
+/// links the hook and runs under `memprof run` has two copies: the preloaded one idles).
+HIDDEN int memprof_copy_is_active(void);
 /// Offset of the sampler tables in a shared state file (after the counters, page aligned).
 #define MEMPROF_SAMPLER_OFFSET ((sizeof(memprof_state) + 4095) & ~(size_t)4095)
 #endif

@@ -1,8 +1,10 @@
 // MEMPROF_TRACE: one line per interval on stderr, like GODEBUG=gctrace=1, and a final line
 // at exit. Works linked in and under LD_PRELOAD alike, so it is C: no Swift runs in an
 // unmodified program. Format (documented in the README):
-//   memprof N @T.TTTs: live L MB (+D MB), total A MB (R MB/s), M mallocs, F frees,
+//   memprof N @T.TTTs pid P: live L MB (+D MB), total A MB (R MB/s), M mallocs, F frees,
 //   rss S MB, virt V MB, heap Y sys, I idle, Z released MB
+// Under `memprof run` the child prints the periodic lines and the parent the exit line, from
+// the final counters in the shared state (see memprof_trace_exit_line).
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "memprof_hook.h"
+#include "state.h"
 
 static uint64_t g_interval_ns;
 static uint64_t g_start_ns, g_last_ns, g_last_live, g_last_total, g_seq;
@@ -49,6 +52,32 @@ static void fmt_mb(char *buf, size_t cap, double bytes, int sign) {
 
 static int g_finished;  // the exit line is out: no line after it
 
+typedef struct trace_figures {
+  uint64_t seq, live, last_live, total, last_total, mallocs, frees, rss, virt, sys, idle, rel;
+  double seconds, interval;
+} trace_figures;
+
+static int format_line(char *line, size_t cap, const trace_figures *f, int32_t pid, int final_line) {
+  double rate = f->interval > 0 ? (double)(f->total - f->last_total) / f->interval : 0;
+  char live[32], delta[32], total[32], mbs[32], r[32], v[32], sys[32], idle[32], rel[32];
+  fmt_mb(live, sizeof live, (double)f->live, 0);
+  fmt_mb(delta, sizeof delta, (double)f->live - (double)f->last_live, 1);
+  fmt_mb(total, sizeof total, (double)f->total, 0);
+  fmt_mb(mbs, sizeof mbs, rate, 0);
+  fmt_mb(r, sizeof r, (double)f->rss, 0);
+  fmt_mb(v, sizeof v, (double)f->virt, 0);
+  fmt_mb(sys, sizeof sys, (double)f->sys, 0);
+  fmt_mb(idle, sizeof idle, (double)f->idle, 0);
+  fmt_mb(rel, sizeof rel, (double)f->rel, 0);
+  int n = snprintf(line, cap,
+                   "memprof %llu @%.3fs pid %d: live %s MB (%s MB), total %s MB (%s MB/s), %llu mallocs, "
+                   "%llu frees, rss %s MB, virt %s MB, heap %s sys, %s idle, %s released MB%s\n",
+                   (unsigned long long)f->seq, f->seconds, (int)pid, live, delta, total, mbs,
+                   (unsigned long long)f->mallocs, (unsigned long long)f->frees, r, v, sys, idle, rel,
+                   final_line ? " (exit)" : "");
+  return n < 0 ? 0 : (size_t)n < cap ? n : (int)cap - 1;
+}
+
 void memprof_trace_line(int final_line) {
   pthread_mutex_lock(&g_lock);
   if (g_finished) {
@@ -56,40 +85,62 @@ void memprof_trace_line(int final_line) {
     return;
   }
   g_finished = final_line;
-  memprof_counters c;
-  memprof_read_counters(&c);
+  memprof_trace_block *shared = memprof_shared_trace_block();
   memprof_heap_stats h;
   memprof_read_heap_stats(&h);
   uint64_t rss = 0, virt = 0;
   memprof_read_rss_virt(&rss, &virt);
+  if (final_line && shared) {
+    // Under `memprof run` the parent writes the exit line from the final counters (they
+    // include what is allocated after this handler); it takes the sizes measured now.
+    shared->rss = rss;
+    shared->virt = virt;
+    shared->heap_sys = h.heap_sys;
+    shared->heap_idle = h.heap_idle;
+    shared->heap_released = h.heap_released;
+    pthread_mutex_unlock(&g_lock);
+    return;
+  }
+  memprof_counters c;
+  memprof_read_counters(&c);
   uint64_t t = now_ns();
-  double dt = (double)(t - g_last_ns) / 1e9;
-  double rate = dt > 0 ? (double)(c.allocated_bytes - g_last_total) / dt : 0;
-  char live[32], delta[32], total[32], mbs[32], r[32], v[32], sys[32], idle[32], rel[32];
-  fmt_mb(live, sizeof live, (double)c.live_bytes, 0);
-  fmt_mb(delta, sizeof delta, (double)c.live_bytes - (double)g_last_live, 1);
-  fmt_mb(total, sizeof total, (double)c.allocated_bytes, 0);
-  fmt_mb(mbs, sizeof mbs, rate, 0);
-  fmt_mb(r, sizeof r, (double)rss, 0);
-  fmt_mb(v, sizeof v, (double)virt, 0);
-  fmt_mb(sys, sizeof sys, (double)h.heap_sys, 0);
-  fmt_mb(idle, sizeof idle, (double)h.heap_idle, 0);
-  fmt_mb(rel, sizeof rel, (double)h.heap_released, 0);
+  trace_figures f = {
+    .seq = ++g_seq, .live = c.live_bytes, .last_live = g_last_live, .total = c.allocated_bytes,
+    .last_total = g_last_total, .mallocs = c.allocations, .frees = c.frees, .rss = rss, .virt = virt,
+    .sys = h.heap_sys, .idle = h.heap_idle, .rel = h.heap_released,
+    .seconds = (double)(t - g_start_ns) / 1e9, .interval = (double)(t - g_last_ns) / 1e9,
+  };
   char line[512];
-  int n = snprintf(line, sizeof line,
-                   "memprof %llu @%.3fs: live %s MB (%s MB), total %s MB (%s MB/s), %llu mallocs, "
-                   "%llu frees, rss %s MB, virt %s MB, heap %s sys, %s idle, %s released MB%s\n",
-                   (unsigned long long)++g_seq, (double)(t - g_start_ns) / 1e9, live, delta, total,
-                   mbs, (unsigned long long)c.allocations, (unsigned long long)c.frees, r, v, sys,
-                   idle, rel, final_line ? " (exit)" : "");
+  int n = format_line(line, sizeof line, &f, (int32_t)getpid(), final_line);
   if (n > 0) {
-    ssize_t ignored = write(g_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    ssize_t ignored = write(g_fd, line, (size_t)n);
     (void)ignored;
   }
   g_last_ns = t;
   g_last_live = c.live_bytes;
   g_last_total = c.allocated_bytes;
+  if (shared) {
+    memprof_trace_block b = {.lines = g_seq, .start_ns = g_start_ns, .last_ns = t, .last_live = c.live_bytes,
+                             .last_total = c.allocated_bytes, .rss = rss, .virt = virt, .heap_sys = h.heap_sys,
+                             .heap_idle = h.heap_idle, .heap_released = h.heap_released};
+    *shared = b;
+  }
   pthread_mutex_unlock(&g_lock);
+}
+
+int memprof_trace_exit_line(const void *state, size_t size, int32_t pid, char *buffer, size_t capacity) {
+  memprof_counters c;
+  if (capacity == 0 || memprof_read_shared_counters(state, size, &c) != 0) return -1;
+  const memprof_trace_block *b = &((const memprof_state *)state)->trace;
+  if (b->start_ns == 0) return 0;  // the child did not trace
+  uint64_t t = now_ns();
+  trace_figures f = {
+    .seq = b->lines + 1, .live = c.live_bytes, .last_live = b->last_live, .total = c.allocated_bytes,
+    .last_total = b->last_total, .mallocs = c.allocations, .frees = c.frees, .rss = b->rss, .virt = b->virt,
+    .sys = b->heap_sys, .idle = b->heap_idle, .rel = b->heap_released,
+    .seconds = (double)(t - b->start_ns) / 1e9, .interval = (double)(t - b->last_ns) / 1e9,
+  };
+  return format_line(buffer, capacity, &f, pid, 1);
 }
 
 static void *trace_loop(void *unused) {
@@ -112,11 +163,22 @@ static void trace_in_child(void) {
   g_finished = 1;
 }
 
+// A program that runs others under the hook (the `memprof` command) defines this: the trace
+// it is asked for is its children's, not its own.
+extern int memprof_trace_opt_out(void) __attribute__((weak));
+
 void memprof_trace_start(void) {
   if (__atomic_exchange_n(&g_started, 1, __ATOMIC_ACQ_REL)) return;
   g_interval_ns = parse_interval(getenv("MEMPROF_TRACE"));
   if (g_interval_ns == 0) return;
+  if (memprof_trace_opt_out && memprof_trace_opt_out()) return;
+  if (!memprof_copy_is_active()) return;  // the idle copy of a program that also links the hook
+  memprof_ensure_init();
   g_start_ns = g_last_ns = now_ns();
+  memprof_trace_block *shared = memprof_shared_trace_block();
+  if (shared) {
+    shared->start_ns = shared->last_ns = g_start_ns;
+  }
   int copy = fcntl(2, F_DUPFD_CLOEXEC, 100);
   if (copy >= 0) g_fd = copy;
   pthread_attr_t attr;

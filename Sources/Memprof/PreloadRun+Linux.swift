@@ -34,6 +34,10 @@ public struct PreloadRun {
         public var seconds: Double
         /// Raw heap samples recorded by the child (empty when sampling was off).
         var samples: HeapSamples?
+        /// The trace's exit line (MEMPROF_TRACE), written by the parent from the final counters.
+        public var traceExitLine: String?
+        /// Profiles written while the program ran (threshold and signal dumps), in order.
+        public var dumps: [String] = []
 
         /// The child's heap profile, symbolized from the files of the modules it had mapped
         /// (nil when it recorded no samples).
@@ -49,15 +53,39 @@ public struct PreloadRun {
         public var description: String
     }
 
+    /// When to write a heap profile while the program runs: the parent reads the samples
+    /// from the shared state, so this works for any program, not only Swift ones.
+    public struct Dumps: Sendable, Equatable {
+        /// Write one profile when the program's live heap first exceeds this many bytes.
+        public var thresholdBytes: UInt64?
+        /// Write a profile each time this signal reaches the program or this process.
+        public var signal: Int32?
+        /// File name the profiles are numbered from: `heap.pb.gz` -> `heap.PID.N.pb.gz`.
+        public var path: String
+
+        public init(thresholdBytes: UInt64? = nil, signal: Int32? = nil, path: String = "memprof-heap.pb.gz") {
+            self.thresholdBytes = thresholdBytes
+            self.signal = signal
+            self.path = path
+        }
+    }
+
     public var arguments: [String]
     public var preloadLibrary: String
     /// Extra environment variables for the child (MEMPROF_RATE and the like).
     public var environment: [String: String]
+    /// Profiles to write while the program runs (none by default).
+    public var dumps: Dumps?
+    /// Told of each profile written while the program runs (its path), or of a failure.
+    public var onDump: (@Sendable (String) -> Void)?
 
-    public init(arguments: [String], preloadLibrary: String, environment: [String: String] = [:]) {
+    public init(arguments: [String], preloadLibrary: String, environment: [String: String] = [:],
+                dumps: Dumps? = nil, onDump: (@Sendable (String) -> Void)? = nil) {
         self.arguments = arguments
         self.preloadLibrary = preloadLibrary
         self.environment = environment
+        self.dumps = dumps
+        self.onDump = onDump
     }
 
     /// Starts the program, waits for it, and returns its counters. SIGINT and SIGQUIT are
@@ -76,12 +104,28 @@ public struct PreloadRun {
 
         let start = monotonicSeconds()
         let pid = try spawn(program: program, arguments: arguments, environment: env)
-        let status = ChildSignals.wait(for: pid)
+        var written: [String] = []
+        let status: Int32
+        if let dumps, let watch = shared.map() {
+            var watcher = DumpWatcher(dumps: dumps, pid: pid, state: watch, size: shared.size)
+            status = ChildSignals.wait(for: pid, signal: dumps.signal) { signalsToParent in
+                if let path = watcher.poll(signalsToParent: signalsToParent) {
+                    written.append(path)
+                    onDump?(path)
+                }
+            }
+            munmap(watch, shared.size)
+        } else {
+            status = ChildSignals.wait(for: pid, signal: nil, poll: nil)
+        }
         let seconds = monotonicSeconds() - start
         let termination: Termination = (status & 0x7f) == 0
             ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
-        let (counters, samples) = shared.read()
-        return Result(termination: termination, pid: pid, counters: counters, seconds: seconds, samples: samples)
+        let (counters, samples, traceLine) = shared.read(pid: pid)
+        var result = Result(termination: termination, pid: pid, counters: counters, seconds: seconds, samples: samples)
+        result.traceExitLine = traceLine
+        result.dumps = written
+        return result
     }
 
     /// The program's environment in its original order, with only our variables added or
@@ -97,6 +141,12 @@ public struct PreloadRun {
         }
         set("LD_PRELOAD") { old in old.map { $0.isEmpty ? preloadLibrary : preloadLibrary + " " + $0 } ?? preloadLibrary }
         set("MEMPROF_SHM") { _ in sharedStatePath }
+        if let dumps {
+            // The parent writes these profiles: the child must not write them too (a program
+            // that links Memprof would read the same variables).
+            entries.removeAll { $0.name == "MEMPROF_PROFILE_THRESHOLD" || $0.name == "MEMPROF_PROFILE_SIGNAL" }
+            if let signal = dumps.signal { set("MEMPROF_RUN_SIGNAL") { _ in String(signal) } }
+        }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) { set(name) { _ in value } }
         return entries.map { "\($0.name)=\($0.value)" }
     }
@@ -160,28 +210,104 @@ private struct SharedStateFile {
         munmap(m, size)
     }
 
-    /// The child's counters and samples; nil counters when no process claimed the file.
-    func read() -> (AllocationCounters?, HeapSamples?) {
+    /// A read-only mapping of the file (unmap it with `size`), nil if it cannot be had.
+    func map() -> UnsafeMutableRawPointer? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return (nil, nil) }
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
-        guard let m = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), m != MAP_FAILED else { return (nil, nil) }
+        guard let m = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), m != MAP_FAILED else { return nil }
+        return m
+    }
+
+    /// The child's counters, samples and trace exit line; nil counters when no process
+    /// claimed the file.
+    func read(pid: pid_t) -> (AllocationCounters?, HeapSamples?, String?) {
+        guard let m = map() else { return (nil, nil, nil) }
         defer { munmap(m, size) }
-        guard memprof_shared_state_owner(m) != 0 else { return (nil, nil) }
+        guard memprof_shared_state_owner(m) != 0 else { return (nil, nil, nil) }
         var c = memprof_counters()
-        guard memprof_read_shared_counters(m, size, &c) == 0 else { return (nil, nil) }
-        return (AllocationCounters(c), HeapSamples.copy(state: UnsafeRawPointer(m), size: size))
+        guard memprof_read_shared_counters(m, size, &c) == 0 else { return (nil, nil, nil) }
+        var line = [CChar](repeating: 0, count: 512)
+        let n = memprof_trace_exit_line(m, size, pid, &line, line.count)
+        let trace = n > 0 ? String(decoding: line.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+        return (AllocationCounters(c), HeapSamples.copy(state: UnsafeRawPointer(m), size: size), trace)
     }
 
     func remove() { unlink(path) }
+}
+
+/// Watches a running child's shared state for the moments to write a profile.
+private struct DumpWatcher {
+    let dumps: PreloadRun.Dumps
+    let pid: pid_t
+    let state: UnsafeMutableRawPointer
+    let size: Int
+    var thresholdFired = false
+    var requestsSeen: UInt64 = 0
+    var parentSignalsSeen = 0
+    var sequence = 0
+
+    init(dumps: PreloadRun.Dumps, pid: pid_t, state: UnsafeMutableRawPointer, size: Int) {
+        self.dumps = dumps
+        self.pid = pid
+        self.state = state
+        self.size = size
+    }
+
+    /// Writes a profile if the threshold was crossed or the signal arrived since the last
+    /// call; returns its path (or a message starting with "cannot").
+    mutating func poll(signalsToParent: Int) -> String? {
+        guard memprof_shared_state_owner(state) != 0 else { return nil }  // not started yet
+        var reason: String?
+        let requests = memprof_shared_dump_requests(state)
+        if requests != requestsSeen || signalsToParent != parentSignalsSeen {
+            requestsSeen = requests
+            parentSignalsSeen = signalsToParent
+            reason = "signal"
+        }
+        if !thresholdFired, let threshold = dumps.thresholdBytes {
+            var c = memprof_counters()
+            if memprof_read_shared_counters(state, size, &c) == 0, c.live_bytes >= threshold {
+                thresholdFired = true
+                reason = reason ?? "threshold"
+            }
+        }
+        guard reason != nil else { return nil }
+        sequence += 1
+        let path = ProfileDumps.numberedPath(dumps.path, pid: pid, sequence: sequence)
+        let samples = HeapSamples.copy(state: UnsafeRawPointer(state), size: size)
+        var profile = HeapProfile.empty(rate: samples?.rate ?? 0)
+        if let samples, !samples.buckets.isEmpty {
+            let symbolizer = Symbolizer(modules: ProcMaps.loadedModules(fromMaps: samples.modulesAsMaps))
+            profile = HeapProfileBuilder(samples: samples, symbolizer: symbolizer).build(defaultSampleType: "")
+        }
+        let bytes = profile.encoded(gzip: true)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return "cannot write \(path): \(String(cString: strerror(errno)))" }
+        defer { close(fd) }
+        let ok = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress, raw.count) == raw.count }
+        return ok ? path : "cannot write \(path): \(String(cString: strerror(errno)))"
+    }
 }
 
 /// Signal plumbing while a child runs.
 private enum ChildSignals {
     nonisolated(unsafe) static var child: pid_t = 0
 
-    static func wait(for pid: pid_t) -> Int32 {
+    /// Times `signal` reached this process while the child ran (it asks for a profile too).
+    nonisolated(unsafe) static var dumpSignals: Int = 0
+
+    /// Waits for the child. With `poll`, wakes every 5 ms to call it with the number of times
+    /// `signal` reached this process so far.
+    static func wait(for pid: pid_t, signal dumpSignal: Int32?, poll: ((Int) -> Void)?) -> Int32 {
         child = pid
+        dumpSignals = 0
+        var oldDump: sighandler_t?
+        if let dumpSignal, poll != nil {
+            let count: @convention(c) (Int32) -> Void = { _ in ChildSignals.dumpSignals += 1 }
+            oldDump = signal(dumpSignal, count)
+        }
+        defer { if let dumpSignal, let oldDump { signal(dumpSignal, oldDump) } }
         let forward: @convention(c) (Int32) -> Void = { sig in
             if ChildSignals.child > 0 { kill(ChildSignals.child, sig) }
         }
@@ -197,8 +323,16 @@ private enum ChildSignals {
             child = 0
         }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return status
+        guard let poll else {
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return status
+        }
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || (r < 0 && errno != EINTR) { return status }
+            poll(dumpSignals)
+            usleep(5_000)
+        }
     }
 }
 #endif

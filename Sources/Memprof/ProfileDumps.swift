@@ -34,8 +34,8 @@ public enum ProfileDumps {
             }
         }
 
-        /// "USR2", "SIGUSR2" or "12".
-        static func signalNumber(_ name: String) -> Int32? {
+        /// The signal number of "USR2", "SIGUSR2" or "12".
+        public static func signalNumber(_ name: String) -> Int32? {
             if let n = Int32(name), n > 0, n < 65 { return n }
             let bare = name.uppercased().hasPrefix("SIG") ? String(name.uppercased().dropFirst(3)) : name.uppercased()
             let known: [String: Int32] = ["USR1": SIGUSR1, "USR2": SIGUSR2, "HUP": SIGHUP, "PROF": SIGPROF,
@@ -43,8 +43,8 @@ public enum ProfileDumps {
             return known[bare]
         }
 
-        /// "2GB" (10^9), "512MiB" (2^20), "1500000", "1.5G".
-        static func byteCount(_ text: String) -> UInt64? {
+        /// Bytes of "2GB" (10^9), "512MiB" (2^20), "1500000", "1.5G".
+        public static func byteCount(_ text: String) -> UInt64? {
             let t = String(text.filter { $0 != " " }).uppercased()
             let digits = t.prefix { $0.isNumber || $0 == "." }
             guard let value = Double(digits), value > 0 else { return nil }

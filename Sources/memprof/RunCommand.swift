@@ -14,6 +14,8 @@ struct RunCommand: ParsableCommand {
 
             Example:
               memprof run --summary-json summary.json -- python3 -c 'x = [0] * 10**6'
+              memprof run --threshold 2GB -o heap.pb.gz -- ./server   # the profile before the OOM kill
+              memprof run --signal USR2 -- ./server                   # kill -USR2 PID: a profile now
             """
     )
 
@@ -26,12 +28,41 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Sampling rate in bytes for the heap profile (1 = every allocation). Default 524288 with -o.")
     var rate: Int64?
 
+    @Option(help: ArgumentHelp("Write a heap profile the moment the program's live heap first exceeds SIZE (2GB, 512MiB, bytes); default MEMPROF_PROFILE_THRESHOLD.", valueName: "SIZE"))
+    var threshold: String?
+
+    @Option(help: ArgumentHelp("Write a heap profile each time this signal (USR2, 12) reaches the program or memprof; default MEMPROF_PROFILE_SIGNAL.", valueName: "NAME"))
+    var signal: String?
+
     @Argument(parsing: .postTerminator, help: "The program and its arguments (after --).")
     var command: [String] = []
 
     func validate() throws {
         if command.isEmpty { throw ValidationError("give the program to run after --, e.g. memprof run -- ./app") }
         if let rate, rate < 0 { throw ValidationError("--rate must be 0 or more (bytes between samples)") }
+        _ = try dumps()
+    }
+
+    /// The profiles to write while the program runs, from the options or the environment.
+    private func dumps() throws -> PreloadRun.Dumps? {
+        let env = ProcessInfo.processInfo.environment
+        let thresholdText = threshold ?? env["MEMPROF_PROFILE_THRESHOLD"].flatMap { $0.isEmpty ? nil : $0 }
+        let signalText = signal ?? env["MEMPROF_PROFILE_SIGNAL"].flatMap { $0.isEmpty ? nil : $0 }
+        guard thresholdText != nil || signalText != nil else { return nil }
+        var dumps = PreloadRun.Dumps(path: output ?? "memprof-heap.pb.gz")
+        if let thresholdText {
+            guard let bytes = ProfileDumps.Configuration.byteCount(thresholdText) else {
+                throw ValidationError("--threshold \(thresholdText) is not a size such as 2GB, 512MiB or 1000000")
+            }
+            dumps.thresholdBytes = bytes
+        }
+        if let signalText {
+            guard let number = ProfileDumps.Configuration.signalNumber(signalText) else {
+                throw ValidationError("--signal \(signalText) is not a signal name or number (USR1, USR2, HUP, 12)")
+            }
+            dumps.signal = number
+        }
+        return dumps
     }
 
     func run() throws {
@@ -40,15 +71,20 @@ struct RunCommand: ParsableCommand {
         }
         let result: PreloadRun.Result
         do {
-            // Without -o only the exact counters are wanted: sampling stays off.
-            let sampling = output == nil ? 0 : (rate ?? 524_288)
+            // Without a profile to write only the exact counters are wanted: sampling stays off.
+            let dumps = try dumps()
+            let sampling = output == nil && dumps == nil ? 0 : (rate ?? 524_288)
             result = try PreloadRun(arguments: command, preloadLibrary: library,
-                                    environment: ["MEMPROF_RATE": String(sampling)]).run()
+                                    environment: ["MEMPROF_RATE": String(sampling)], dumps: dumps) { written in
+                let message = written.hasPrefix("cannot") ? written : "heap profile written to \(written) while the program runs"
+                FileHandle.standardError.write(Data("memprof: \(message)\n".utf8))
+            }.run()
         } catch let failure as PreloadRun.Failure {
             // As a shell does: 127 when the command cannot be run.
             FileHandle.standardError.write(Data("memprof: \(failure.description)\n".utf8))
             throw ExitCode(127)
         }
+        if let line = result.traceExitLine { FileHandle.standardError.write(Data(line.utf8)) }
         let profile = output == nil ? nil : result.heapProfile()
         let summary = RunSummary(command: command, result: result, profile: profile)
         FileHandle.standardError.write(Data(summary.text.utf8))
@@ -74,3 +110,8 @@ struct RunCommand: ParsableCommand {
     }
 }
 
+
+/// The trace MEMPROF_TRACE asks for is the children's: this process does not trace itself
+/// (the hook linked into it looks this symbol up).
+@_cdecl("memprof_trace_opt_out")
+func memprofTraceOptOut() -> Int32 { 1 }

@@ -68,6 +68,10 @@ int memprof_read_shared_counters(const void *state, size_t size, memprof_counter
 /// Initialises a shared-state file of memprof_shared_state_size() bytes (zeroed, with header).
 void memprof_init_shared_state(void *state);
 
+/// How many times the signal named by MEMPROF_RUN_SIGNAL reached the process that claimed a
+/// shared state (it asks its `memprof run` parent for a heap profile).
+uint64_t memprof_shared_dump_requests(const void *state);
+
 /// The pid of the process that claimed a shared state, 0 if none did.
 int32_t memprof_shared_state_owner(const void *state);
 
@@ -188,6 +192,12 @@ void memprof_trace_start(void);
 
 /// Writes one trace line now (also used for the final line at exit).
 void memprof_trace_line(int final_line);
+
+/// The exit line of a traced `memprof run` child, formatted by its parent into `buffer` from
+/// the shared state file (`state`, `size` bytes) once the child has ended: its counts are the
+/// final ones, its sizes (rss, virt, heap) those of the child's last line. Returns the
+/// line's length, 0 when the child did not trace, -1 for an invalid state.
+int memprof_trace_exit_line(const void *state, size_t size, int32_t pid, char *buffer, size_t capacity);
 
 #ifdef __cplusplus
 }
