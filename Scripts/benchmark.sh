@@ -1,43 +1,103 @@
 #!/usr/bin/env bash
-# Benchmarks of the exact counters (release build; every ratio is against a baseline
-# measured in the same run of this script).
-#   1. ns added per malloc(24)+free pair, 1 and 8 threads: the same binary with and
-#      without the preload hook.
-#   2. whole-program time of an allocation-heavy Swift program (memprof-workload churn):
-#      plain, under the preload hook, and linked with Memprof with sampling off (exact
-#      counters only) and at the default rate (512 KiB).
-#   3. accuracy of the sampled totals against the exact counters: 1,000 MB allocated in
-#      sizes from 16 B to 1 MiB, half of it kept, at the default rate and at 64 KiB.
-# Usage: Scripts/benchmark.sh [repetitions]   (default 5; the median is reported)
+# Benchmarks of the hook (release build; every ratio is against a baseline measured in the
+# same run of this script, from paired runs that alternate: plain, variant, plain, ...).
+#   1. wall-clock ratios on allocation-heavy programs, single-thread (st-churn: 8M
+#      malloc+free of 16-4096 B; churn: Swift strings and arrays) and 8 threads (mt-churn:
+#      8 x 1M): default mode (exact counters + 512 KiB sampling) preloaded and linked,
+#      counters only, every allocation sampled (MEMPROF_RATE=1), `memprof run --rate 1 -o`
+#      end to end, and heaptrack on the same program;
+#   2. futex calls of the 8-thread program (strace -f -c): the sampler must not make
+#      threads queue in the kernel;
+#   3. callgrind instructions per malloc+free pair (repeatable on a noisy machine);
+#   4. ns per malloc(24)+free pair, 1 and 8 threads (thread CPU time);
+#   5. accuracy of the sampled totals against the exact counters.
+# Usage: Scripts/benchmark.sh [repetitions]   (default 5; medians, with the spread)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
-command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+for tool in /usr/bin/time strace valgrind heaptrack; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq time strace valgrind heaptrack >/dev/null; break; }
+done
 swift build -c release --product memprof-workload >/dev/null
 swift build -c release --product memprof-workload-linked >/dev/null
 swift build -c release --product memprof >/dev/null
 bin=$(swift build -c release --show-bin-path)
-lib=$(find .build/release/ .build/*/release/ -name libmemprof_preload.so 2>/dev/null | head -1)
+lib=$bin/swift-memprof_memprof.resources/libmemprof_preload.so
 [[ -f $lib ]] || { echo "libmemprof_preload.so not built" >&2; exit 1; }
+lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+now() { date +%s%N; }
+wall() { local s; s=$(now); "$@" >/dev/null 2>&1; echo $(( $(now) - s )); }
+# stats RATIOS...: median, min and max of the ratios
+stats() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "x%.3f (%.3f-%.3f, n=%d)", m, a[1], a[NR], NR}'; }
 
-for threads in 1 8; do
-  base=$(for _ in $(seq "$reps"); do "$bin/memprof-workload" pairs "$threads" 20000000; done | median)
-  hook=$(for _ in $(seq "$reps"); do LD_PRELOAD=$lib "$bin/memprof-workload" pairs "$threads" 20000000; done | median)
-  awk -v t="$threads" -v b="$base" -v h="$hook" \
-    'BEGIN { printf "malloc+free pair, %d thread(s), thread CPU time: baseline %.2f ns, hooked %.2f ns, added %+.2f ns\n", t, b, h, h - b }'
+# paired NAME PLAIN_CMD -- VARIANT_CMD: alternating runs, prints the ratio variant/plain.
+paired() {
+  local name=$1; shift
+  local plain=() variant=()
+  while [[ $1 != -- ]]; do plain+=("$1"); shift; done
+  shift
+  variant=("$@")
+  local ratios=() p v
+  for _ in $(seq "$reps"); do
+    p=$(wall "${plain[@]}")
+    v=$(wall "${variant[@]}")
+    ratios+=("$(awk -v p="$p" -v v="$v" 'BEGIN { print v / p }')")
+  done
+  printf '  %-44s %s\n' "$name" "$(stats "${ratios[@]}")"
+}
+
+echo "== 1. wall-clock ratio to a plain run (median of $reps paired runs, min-max)"
+echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+for program in "st-churn 8000000" "churn 2000000" "mt-churn 1000000"; do
+  read -r name arg <<<"$program"
+  plain=("$bin/memprof-workload" "$name" "$arg")
+  echo "$program:"
+  paired "preloaded, default (counters + 512 KiB)" "${plain[@]}" -- env LD_PRELOAD="$lib" "${plain[@]}"
+  paired "linked, default (counters + 512 KiB)" "${plain[@]}" -- "$bin/memprof-workload-linked" "$name" "$arg"
+  paired "preloaded, counters only" "${plain[@]}" -- env LD_PRELOAD="$lib" MEMPROF_RATE=0 "${plain[@]}"
+  paired "preloaded, every allocation (rate 1)" "${plain[@]}" -- env LD_PRELOAD="$lib" MEMPROF_RATE=1 "${plain[@]}"
+  paired "memprof run --rate 1 -o (end to end)" "${plain[@]}" -- "$bin/memprof" run --rate 1 -o "$work/r1.pb.gz" -- "${plain[@]}"
+  paired "memprof run -o (default rate, end to end)" "${plain[@]}" -- "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
+  paired "heaptrack" "${plain[@]}" -- heaptrack -o "$work/ht" "${plain[@]}"
+  rm -f "$work"/ht*
 done
 
-# CPU time (user + system) of a command: far less disturbed by a busy machine than wall time.
-time_of() { /usr/bin/time -f "%U %S" -o /tmp/memprof-bench-time "$@" >/dev/null; awk '{ print $1 + $2 }' /tmp/memprof-bench-time; }
-plain=$(for _ in $(seq "$reps"); do time_of "$bin/memprof-workload" churn 2000000; done | median)
-pre=$(for _ in $(seq "$reps"); do time_of env MEMPROF_RATE=0 LD_PRELOAD="$lib" "$bin/memprof-workload" churn 2000000; done | median)
-counting=$(for _ in $(seq "$reps"); do time_of env MEMPROF_RATE=0 "$bin/memprof-workload-linked" churn 2000000; done | median)
-linked=$(for _ in $(seq "$reps"); do time_of "$bin/memprof-workload-linked" churn 2000000; done | median)
-awk -v p="$plain" -v q="$pre" -v c="$counting" -v l="$linked" \
-  'BEGIN { printf "churn (allocation-heavy Swift), CPU time: plain %.3f s; preloaded, counters only %.3f s (x%.3f); linked, counters only %.3f s (x%.3f); linked, sampling at 512 KiB %.3f s (x%.3f)\n", p, q, q / p, c, c / p, l, l / p }'
+echo "== 2. futex calls, mt-churn 1000000 (strace -f -c; the program's own mutexes included)"
+for rate in plain 0 524288 1; do
+  if [[ $rate == plain ]]; then
+    strace -f -c -e trace=futex -o "$work/st" "$bin/memprof-workload" mt-churn 1000000 >/dev/null
+  else
+    env LD_PRELOAD="$lib" MEMPROF_RATE=$rate strace -f -c -e trace=futex -o "$work/st" "$bin/memprof-workload" mt-churn 1000000 >/dev/null
+  fi
+  printf '  %-10s %s calls\n' "$rate" "$(awk '$NF == "futex" { print $4 }' "$work/st")"
+done
 
+echo "== 3. callgrind: instructions per malloc+free pair added by the hook"
+instructions() {
+  env "$@" valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$bin/memprof-workload" st-churn 1000000 \
+    >/dev/null 2>"$work/cg.err"
+  awk '/Collected/ { print $4 }' "$work/cg.err"
+}
+base=$(instructions A=1)
+for setting in "MEMPROF_RATE=0" "MEMPROF_RATE=524288" "MEMPROF_RATE=1"; do
+  n=$(instructions LD_PRELOAD="$lib" "$setting")
+  awk -v b="$base" -v n="$n" -v s="$setting" \
+    'BEGIN { printf "  st-churn 1000000, %-20s %+.1f instructions per pair (%d -> %d)\n", s, (n - b) / 1000000, b, n }'
+done
+
+echo "== 4. ns per malloc(24)+free pair (thread CPU time, median of $reps)"
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+for threads in 1 8; do
+  b=$(for _ in $(seq "$reps"); do "$bin/memprof-workload" pairs "$threads" 20000000; done | median)
+  h=$(for _ in $(seq "$reps"); do LD_PRELOAD=$lib "$bin/memprof-workload" pairs "$threads" 20000000; done | median)
+  awk -v t="$threads" -v b="$b" -v h="$h" \
+    'BEGIN { printf "  %d thread(s): baseline %.2f ns, hooked %.2f ns, added %+.2f ns\n", t, b, h, h - b }'
+done
+
+echo "== 5. accuracy of sampled totals against the exact counters"
 for rate in 524288 65536; do
   for _ in $(seq "$reps"); do MEMPROF_RATE=$rate "$bin/memprof-workload-linked" accuracy 1000 2; done | python3 -c '
 import sys, json, statistics
@@ -45,7 +105,7 @@ r = [json.loads(l) for l in sys.stdin]
 for key in ("alloc", "inuse"):
     e = [x[key + "_error_percent"] for x in r]
     sd = statistics.stdev(e) if len(e) > 1 else 0
-    print("accuracy at rate %d, %s (exact %.0f MB): mean error %+.2f%%, sd %.2f%%, worst %.2f%% over %d runs"
+    print("  rate %d, %s (exact %.0f MB): mean error %+.2f%%, sd %.2f%%, worst %.2f%% over %d runs"
           % (r[0]["rate"], key, r[0]["exact_" + key + "_bytes"] / 1e6, statistics.mean(e), sd, max(map(abs, e)), len(e)))
 '
 done
