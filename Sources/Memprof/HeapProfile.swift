@@ -38,18 +38,27 @@ public enum HeapProfile {
     /// - Parameters:
     ///   - defaultSampleType: the type tools show first: "" (they then pick the last,
     ///     inuse_space, as for Go's /debug/pprof/heap) or "alloc_space" (as /debug/pprof/allocs).
-    ///   - symbolizer: reuse one to keep its parsed debug info between snapshots.
-    public static func snapshot(defaultSampleType: String = "", symbolizer: Symbolizer? = nil) throws -> Profile {
+    ///   - symbolizer: the one to use; nil: the process's shared one (`ProfilerSymbols`),
+    ///     whose kept memory the profile shows as the pseudo-frame `[memprof: symbol tables]`.
+    ///   - symbolize: false: addresses, mappings and build IDs only (no symbol table is read;
+    ///     the cheapest profile), to be named elsewhere with `memprof symbolize`.
+    public static func snapshot(defaultSampleType: String = "", symbolizer: Symbolizer? = nil,
+                                symbolize: Bool = true) throws -> Profile {
         // The profiler's own allocations are counted but never sampled.
         memprof_set_thread_sampling(0)
         defer { memprof_set_thread_sampling(1) }
-        return try unsampledSnapshot(defaultSampleType: defaultSampleType, symbolizer: symbolizer)
+        return try unsampledSnapshot(defaultSampleType: defaultSampleType, symbolizer: symbolizer, symbolize: symbolize)
     }
 
-    private static func unsampledSnapshot(defaultSampleType: String, symbolizer: Symbolizer?) throws -> Profile {
+    private static func unsampledSnapshot(defaultSampleType: String, symbolizer: Symbolizer?,
+                                          symbolize: Bool = true) throws -> Profile {
         guard let samples = HeapSamples.copy() else { throw HeapProfileError("cannot read the sampler's tables") }
-        let symbols = try symbolizer ?? Symbolizer()
-        return HeapProfileBuilder(samples: samples, symbolizer: symbols).build(defaultSampleType: defaultSampleType)
+        let symbols = try symbolizer ?? ProfilerSymbols.shared()
+        if !symbolize { try? symbols.reloadModules() }
+        var builder = HeapProfileBuilder(samples: samples, symbolizer: symbols)
+        builder.showsOwnMemory = true
+        builder.symbolize = symbolize
+        return builder.build(defaultSampleType: defaultSampleType)
     }
 
     /// The profile as gzipped profile.proto bytes.

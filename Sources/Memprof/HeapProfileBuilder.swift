@@ -10,31 +10,18 @@ import Glibc
 struct HeapProfileBuilder {
     var samples: HeapSamples
     var symbolizer: Symbolizer
+    /// The profile is of this process: add the profiler's own heap (never sampled) as the
+    /// pseudo-frame `[memprof: symbol tables]`, so inuse totals reconcile with `heapAlloc`.
+    var showsOwnMemory = false
 
-    /// Functions that only carry an allocation to malloc: dropped from the leaf end of
-    /// stacks so the code that asked for memory is on top.
-    static let plumbing: Set<String> = [
-        "swift_slowAlloc", "swift_allocObject", "swift_allocBox", "swift_bufferAllocate",
-        "swift_allocEmptyBox", "swift_initStackObject", "swift_task_alloc", "swift_slowAllocTyped",
-        "operator new(unsigned long)", "operator new[](unsigned long)",
-        "operator new(unsigned long, std::align_val_t)", "operator new[](unsigned long, std::align_val_t)",
-        "operator new(unsigned long, std::nothrow_t const&)",
-    ]
+    /// The pseudo-frame that carries the heap bytes the profiler itself keeps.
+    static let ownMemoryFrame = "[memprof: symbol tables]"
 
-    /// Standard-library internals that only size and allocate storage for the public API
-    /// above them (`Array(repeating:count:)`, `append`): dropped from the leaf end too.
-    static let plumbingPrefixes = [
-        "Swift._ContiguousArrayBuffer.init(_uninitializedCount:", "Swift._allocateUninitializedArray",
-        "Swift._ContiguousArrayBuffer._copyToNewBuffer", "Swift.ManagedBuffer.create(",
-        "static Swift.Array._allocateUninitialized(", "static Swift.Array._allocateBufferUninitialized(",
-    ]
+    static func isPlumbing(_ name: String) -> Bool { AllocatorFrames.isPlumbing(name) }
 
-    static func isPlumbing(_ name: String) -> Bool {
-        if plumbing.contains(name) { return true }
-        // Specialised copies read "generic specialization <...> of NAME".
-        let base = name.firstRange(of: " of ").map { String(name[$0.upperBound...]) } ?? name
-        return plumbingPrefixes.contains { base.hasPrefix($0) }
-    }
+    /// False: serve addresses, mappings and build IDs only (`?symbolize=0`); the stacks keep
+    /// their allocator frames, which `ProfileSymbolizer` trims when it names them.
+    var symbolize = true
 
     func build(defaultSampleType: String) -> Profile {
         let builder = ProfileBuilder(symbolizer: symbolizer, sampleTypes: HeapProfile.sampleTypes,
@@ -49,16 +36,18 @@ struct HeapProfileBuilder {
         if samples.droppedSamples > 0 {
             builder.comments.append("\(samples.droppedSamples) samples dropped: the sampler's tables were full")
         }
+        builder.symbolize = symbolize
+        if !symbolize { builder.comments.append(ProfileSymbolizer.unsymbolizedMarker) }
         // Every return address at once (as calls: address - 1), so that each module's tables
         // are read once; the same frames then name the profile's locations.
         var calls = Set<UInt64>()
-        for bucket in samples.buckets { for pc in bucket.stack { calls.insert(pc &- 1) } }
-        let resolved = symbolizer.symbolize(Array(calls))
+        if symbolize { for bucket in samples.buckets { for pc in bucket.stack { calls.insert(pc &- 1) } } }
+        let resolved = calls.isEmpty ? [:] : symbolizer.symbolize(Array(calls))
         builder.resolved = resolved
         var isPlumbing: [UInt64: Bool] = [:]
         for bucket in samples.buckets {
             var stack = Array(bucket.stack)
-            while stack.count > 1, let leaf = stack.first, plumbingFrame(leaf, resolved, cache: &isPlumbing) {
+            while symbolize, stack.count > 1, let leaf = stack.first, plumbingFrame(leaf, resolved, cache: &isPlumbing) {
                 stack.removeFirst()
             }
             // pprof drops samples without locations: a stack that could not be walked keeps
@@ -70,13 +59,20 @@ struct HeapProfileBuilder {
             builder.add(stack: stack, values: [allocObjects, allocBytes, inuseObjects, inuseBytes],
                         numericLabels: ["bytes": [Int64(bucket.size)]])
         }
+        if showsOwnMemory {
+            let own = ProfilerFootprint.read()
+            let bytes = Int64(symbolizer.retainedBytes)
+            if bytes > 0 { builder.add(frameNamed: Self.ownMemoryFrame, values: [1, bytes, 1, bytes]) }
+            builder.comments.append("memprof: \(Self.ownMemoryFrame) is the profiler's own heap (\(bytes) bytes, in heapAlloc, "
+                + "never sampled); its sampler tables hold \(own.samplerTables + own.counterSlots) bytes outside the heap")
+        }
         return builder.build()
     }
 
     private func plumbingFrame(_ pc: UInt64, _ resolved: [UInt64: [SymbolizedFrame]], cache: inout [UInt64: Bool]) -> Bool {
         if let known = cache[pc] { return known }
         let frames = resolved[pc &- 1] ?? symbolizer.symbolize(pc &- 1)
-        let result = !frames.isEmpty && frames.allSatisfy { Self.isPlumbing($0.function) || Self.plumbing.contains($0.mangledName) }
+        let result = AllocatorFrames.isPlumbing(frames)
         cache[pc] = result
         return result
     }

@@ -18,6 +18,8 @@ extension MemStats {
         # HeapObjects = \(heapObjects)
         # PeakAlloc = \(peakAlloc)
         # TotalRequested = \(totalRequested)
+        # BuckHashSys = \(buckHashSys)
+        # ProfilerHeap = \(profilerHeap)
 
         """
     }

@@ -42,6 +42,12 @@ public struct MemStats: Sendable, Equatable, Codable {
     public var failedAllocations: UInt64
     /// Bytes of blocks served by their own mmap (large blocks); part of `heapSys`.
     public var mmappedBytes: UInt64
+    /// Heap bytes the profiler itself holds (symbol tables, caches of resolved addresses);
+    /// part of `heapAlloc`, and shown in heap profiles as `[memprof: symbol tables]` (not in Go).
+    public var profilerHeap: UInt64
+    /// Bytes of the sampler's tables and per-thread counters, in the profiler's own mappings
+    /// outside malloc's heap. Go: `BuckHashSys` (its profiling bucket tables).
+    public var buckHashSys: UInt64
 
     /// Reads the statistics now. See the type's note on cost.
     public static func read() -> MemStats {
@@ -67,5 +73,8 @@ public struct MemStats: Sendable, Equatable, Codable {
         totalRequested = c.requestedBytes
         failedAllocations = c.failedAllocations
         mmappedBytes = h.mmapped_bytes
+        let own = ProfilerFootprint.read()
+        profilerHeap = own.symbolTables
+        buckHashSys = own.samplerTables + own.counterSlots
     }
 }

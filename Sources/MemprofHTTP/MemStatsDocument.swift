@@ -7,7 +7,10 @@ import Memprof
 ///   "memstats": {"alloc": 1234, "totalAlloc": ..., "sys": ..., "mallocs": ..., "frees": ...,
 ///                "heapAlloc": ..., "heapSys": ..., "heapIdle": ..., "heapInuse": ...,
 ///                "heapReleased": ..., "heapObjects": ..., "peakAlloc": ..., "totalRequested": ...,
-///                "failedAllocations": ..., "mmappedBytes": ...},
+///                "failedAllocations": ..., "mmappedBytes": ..., "profilerHeap": ...,
+///                "buckHashSys": ...},
+///   "profiler": {"symbolTables": ..., "samplerTables": ..., "samplerMapped": ...,
+///                "counterSlots": ..., "mappedFiles": ...},
 ///   "samplingRate": 524288,
 ///   "process": {"pid": 42, "virtualBytes": ..., "residentBytes": ..., "rssAnon": ...,
 ///               "rssFile": ..., "rssShmem": ..., "peakVirtualBytes": ...,
@@ -24,7 +27,7 @@ import Memprof
 /// means. `process` is `ProcessMemory` with the same names; a USAGE is
 /// `{"virtualBytes", "residentBytes", "proportionalBytes", "privateDirtyBytes", "swapBytes",
 /// "mappings"}` (see `ProcessMemory.Usage`); `category` is a `ProcessMemory.Category` raw
-/// value. All sizes are bytes. The per-mapping list is left out (it is long; `ProcessMemory`
+/// value. `profiler` is `ProfilerFootprint`: what memprof itself holds. All sizes are bytes. The per-mapping list is left out (it is long; `ProcessMemory`
 /// gives it in process).
 enum MemStatsDocument {
     static func render(stats: MemStats, samplingRate: Int64, process: Result<ProcessMemory, Error>) -> [UInt8] {
@@ -32,6 +35,14 @@ enum MemStatsDocument {
         json.object { json in
             json.object("memstats") { json in write(stats, into: &json) }
             json.field("samplingRate", samplingRate)
+            let own = ProfilerFootprint.read()
+            json.object("profiler") { json in
+                json.field("symbolTables", own.symbolTables)
+                json.field("samplerTables", own.samplerTables)
+                json.field("samplerMapped", own.samplerMapped)
+                json.field("counterSlots", own.counterSlots)
+                json.field("mappedFiles", own.mappedFiles)
+            }
             switch process {
             case .success(let memory):
                 json.object("process") { json in write(memory, into: &json) }
@@ -61,6 +72,8 @@ enum MemStatsDocument {
         json.field("totalRequested", s.totalRequested)
         json.field("failedAllocations", s.failedAllocations)
         json.field("mmappedBytes", s.mmappedBytes)
+        json.field("profilerHeap", s.profilerHeap)
+        json.field("buckHashSys", s.buckHashSys)
     }
 
     static func write(_ m: ProcessMemory, into json: inout JSONWriter) {

@@ -20,6 +20,7 @@ import Synchronization
 /// | `memprof_failed_allocations_total` | counter | `MemStats.failedAllocations` |
 /// | `memprof_heap_sys_bytes`, `_idle_bytes`, `_inuse_bytes`, `_released_bytes`, `_mmapped_bytes` | gauge | `MemStats.heapSys` ... |
 /// | `memprof_heap_sampling_rate_bytes` | gauge | `HeapProfile.samplingRate` |
+/// | `memprof_profiler_bytes{part=...}` | gauge | `ProfilerFootprint`: memprof's own memory (`symbol_tables` in the heap, `sampler_tables` and `counter_slots` in its mappings, `mapped_files` file-backed) |
 /// | `process_resident_memory_bytes` | gauge | `ProcessMemory.residentBytes` (VmRSS) |
 /// | `process_virtual_memory_bytes` | gauge | `ProcessMemory.virtualBytes` (VmSize) |
 /// | `memprof_process_resident_peak_bytes` | gauge | `ProcessMemory.peakResidentBytes` (VmHWM) |
@@ -86,6 +87,12 @@ public final class MemprofMetricsCollector: Sendable {
             gauge("memprof", "heap_mmapped_bytes", "Bytes of blocks malloc served with their own mmap.", Int(stats.mmappedBytes))
             gauge("memprof", "heap_sampling_rate_bytes", "Mean bytes between heap profile samples (0: off).",
                   Int(HeapProfile.samplingRate))
+            let own = ProfilerFootprint.read()
+            for (part, value) in [("symbol_tables", own.symbolTables), ("sampler_tables", own.samplerTables),
+                                  ("counter_slots", own.counterSlots), ("mapped_files", own.mappedFiles)] {
+                gauge("memprof", "profiler_bytes", "Memory memprof itself holds, by part.", Int(value),
+                      labels: [("part", part)])
+            }
             guard let process else { return }
             gauge("process", "resident_memory_bytes", "Resident memory size in bytes.", process.residentBytes)
             gauge("process", "virtual_memory_bytes", "Virtual memory size in bytes.", process.virtualBytes)

@@ -11,28 +11,37 @@ extension MemprofRequestHandler {
         } catch {
             return .error(error.status, error.message)
         }
-        if let seconds = parameters.seconds { return await serveDelta(kind, seconds: seconds) }
+        if let seconds = parameters.seconds {
+            return await serveDelta(kind, seconds: seconds,
+                                    symbolize: parameters.symbolize ?? state.configuration.symbolizeProfiles)
+        }
         let state = self.state
         let releaseFirst = parameters.releaseMemoryFirst && kind == .heap
         let asText = parameters.debug != 0
-        return await gated(kind) {
-            if releaseFirst {
-                let release = Memprof.releaseFreeMemory()
-                state.logger.debug("gc=1: \(release)")
+        // Text names functions: it is always symbolized.
+        let symbolize = asText || (parameters.symbolize ?? state.configuration.symbolizeProfiles)
+        // Requests asking for the same thing while it is being built share the build.
+        let key = "\(kind.rawValue) debug=\(parameters.debug) gc=\(releaseFirst) symbolize=\(symbolize)"
+        return await state.sharedBuilds.response(for: key) {
+            await gated(kind) {
+                if releaseFirst {
+                    let release = Memprof.releaseFreeMemory()
+                    state.logger.debug("gc=1: \(release)")
+                }
+                let profile = try HeapProfile.snapshot(defaultSampleType: kind.defaultSampleType,
+                                                       symbolizer: try state.symbolizer(), symbolize: symbolize)
+                if asText {
+                    return .text(try profile.legacyHeapText(trailer: MemStats.read().goStyleTrailer))
+                }
+                return .profile(profile.encoded(gzip: true), filename: kind.rawValue)
             }
-            let profile = try HeapProfile.snapshot(defaultSampleType: kind.defaultSampleType,
-                                                   symbolizer: try state.symbolizer())
-            if asText {
-                return .text(try profile.legacyHeapText(trailer: MemStats.read().goStyleTrailer))
-            }
-            return .profile(profile.encoded(gzip: true), filename: kind.rawValue)
         }
     }
 
     /// Go's delta profile: a profile now, another `seconds` later, and the later one minus
     /// the earlier (every sample type, so inuse values show the change of live memory). The
     /// gate is not held while waiting.
-    private func serveDelta(_ kind: ProfileKind, seconds: Int) async -> MemprofResponse {
+    private func serveDelta(_ kind: ProfileKind, seconds: Int, symbolize: Bool) async -> MemprofResponse {
         let state = self.state
         let limit = state.configuration.maxConcurrentDeltas
         guard state.deltasInProgress.wrappingAdd(1, ordering: .relaxed).newValue <= limit else {
@@ -40,7 +49,7 @@ extension MemprofRequestHandler {
             return .error(429, "too many delta profiles in progress (at most \(limit))", headers: [("Retry-After", "\(seconds)")])
         }
         defer { state.deltasInProgress.wrappingSubtract(1, ordering: .relaxed) }
-        let first = await gated(kind) { ProfileOrResponse.profile(try snapshot(kind, state)) }
+        let first = await gated(kind) { ProfileOrResponse.profile(try snapshot(kind, state, symbolize)) }
         guard case .profile(let base) = first else { return first.response }
         do {
             try await Task.sleep(for: .seconds(seconds))
@@ -48,7 +57,7 @@ extension MemprofRequestHandler {
             return .error(500, "request cancelled")
         }
         let result = await gated(kind) { () -> ProfileOrResponse in
-            let later = try snapshot(kind, state)
+            let later = try snapshot(kind, state, symbolize)
             var delta = try later.subtracting(base)
             delta.timeNanos = later.timeNanos
             delta.durationNanos = later.timeNanos - base.timeNanos
@@ -88,8 +97,9 @@ extension MemprofRequestHandler {
     }
 }
 
-private func snapshot(_ kind: ProfileKind, _ state: HandlerState) throws -> Profile {
-    try HeapProfile.snapshot(defaultSampleType: kind.defaultSampleType, symbolizer: try state.symbolizer())
+private func snapshot(_ kind: ProfileKind, _ state: HandlerState, _ symbolize: Bool) throws -> Profile {
+    try HeapProfile.snapshot(defaultSampleType: kind.defaultSampleType, symbolizer: try state.symbolizer(),
+                             symbolize: symbolize)
 }
 
 /// A value `gated` can turn a refusal into.

@@ -3,6 +3,9 @@ import Memprof
 import MemprofSymbolication
 import Prometheus
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The memprof routes as a plain async function from request to response, with no tie to a
 /// server: `MemprofServer` runs it on SwiftNIO, and a Vapor or Hummingbird application can
@@ -15,7 +18,9 @@ import Synchronization
 ///   `?debug=1` (or 2): Go's legacy text with a MemStats block. `?gc=1` (heap only): give
 ///   free memory back to the OS first (`Memprof.releaseFreeMemory()`, glibc's `malloc_trim`),
 ///   our counterpart of Go's forced GC. `?seconds=N`: the profile N seconds later minus the
-///   profile now (400 with `debug`, or beyond `maxDeltaSeconds`).
+///   profile now (400 with `debug`, or beyond `maxDeltaSeconds`). `?symbolize=0`: addresses,
+///   mappings and build IDs only (`memprof symbolize` names them); `?symbolize=1` names them
+///   even when `symbolizeProfiles` is off.
 /// - `/debug/pprof/cmdline`: the arguments, separated by NUL bytes.
 /// - `/debug/pprof/symbol`: Go's symbol service, which `go tool pprof` asks (POST, addresses
 ///   joined by `+`) for addresses a profile left without a function name.
@@ -25,7 +30,9 @@ import Synchronization
 /// Only GET and HEAD are served, and POST for the symbol service (405 otherwise). With a token configured, every route needs
 /// `Authorization: Bearer <token>` (401 otherwise). One profile is built at a time: others
 /// wait up to `profileWaitTimeout` in a queue of at most `maxWaitingProfiles`, and get 503
-/// (waited too long) or 429 (queue full) with `Retry-After: 1`.
+/// (waited too long) or 429 (queue full) with `Retry-After: 1`. Requests for the same profile
+/// (route and parameters) that arrive while it is being built share that build and its
+/// response, so a burst of scrapes costs one build and none is turned away.
 ///
 /// Copies share their state (the symbolizer, the gate, the metrics), so create one handler and
 /// use it for every request.
@@ -45,18 +52,31 @@ public struct MemprofRequestHandler: Sendable {
         public var maxConcurrentDeltas: Int
         /// The registry `/metrics` records into and renders; nil: a registry of its own.
         public var metricsRegistry: PrometheusCollectorRegistry?
+        /// False: profiles carry addresses, mappings and build IDs only (the cheapest for a
+        /// production process: no symbol table is read), unless a request asks
+        /// `symbolize=1`; `memprof symbolize` (and every `memprof` report) names them from
+        /// the binaries on disk. Default true, or `MEMPROF_HTTP_SYMBOLIZE=0`.
+        public var symbolizeProfiles: Bool
 
         /// Creates a configuration; the defaults suit a service scraped by a few tools.
         public init(token: String? = nil, maxDeltaSeconds: Int = 300, profileWaitTimeout: Duration = .seconds(5),
                     maxWaitingProfiles: Int = 8, maxConcurrentDeltas: Int = 4,
-                    metricsRegistry: PrometheusCollectorRegistry? = nil) {
+                    metricsRegistry: PrometheusCollectorRegistry? = nil,
+                    symbolizeProfiles: Bool = MemprofRequestHandler.symbolizeFromEnvironment) {
             self.token = token
             self.maxDeltaSeconds = maxDeltaSeconds
             self.profileWaitTimeout = profileWaitTimeout
             self.maxWaitingProfiles = maxWaitingProfiles
             self.maxConcurrentDeltas = maxConcurrentDeltas
             self.metricsRegistry = metricsRegistry
+            self.symbolizeProfiles = symbolizeProfiles
         }
+    }
+
+    /// `MEMPROF_HTTP_SYMBOLIZE=0` (or `false`, `off`, `no`): serve profiles unsymbolized.
+    public static var symbolizeFromEnvironment: Bool {
+        guard let value = getenv("MEMPROF_HTTP_SYMBOLIZE").map({ String(cString: $0).lowercased() }) else { return true }
+        return !["0", "false", "off", "no"].contains(value)
     }
 
     let state: HandlerState
@@ -175,9 +195,9 @@ final class HandlerState: Sendable {
     let logger: Logger
     let token: BearerToken?
     let gate: ProfileGate
+    let sharedBuilds = SharedBuilds()
     let metrics: MemprofMetricsCollector
     let deltasInProgress = Atomic<Int>(0)
-    private let cachedSymbolizer = Mutex<Symbolizer?>(nil)
 
     init(configuration: MemprofRequestHandler.Configuration, logger: Logger) {
         self.configuration = configuration
@@ -187,14 +207,9 @@ final class HandlerState: Sendable {
         metrics = MemprofMetricsCollector(registry: configuration.metricsRegistry ?? PrometheusCollectorRegistry())
     }
 
-    /// One symbolizer for every profile: it keeps the parsed symbol tables and DWARF of each
-    /// module, which is most of the cost of the first profile.
+    /// The process's shared symbolizer (`ProfilerSymbols`): what it keeps is measured and
+    /// shown as the profiler's own memory.
     func symbolizer() throws -> Symbolizer {
-        try cachedSymbolizer.withLock { cached in
-            if let cached { return cached }
-            let fresh = try Symbolizer()
-            cached = fresh
-            return fresh
-        }
+        try ProfilerSymbols.shared()
     }
 }

@@ -1,12 +1,15 @@
 /// The query parameters of `/debug/pprof/heap` and `/debug/pprof/allocs`, validated with
 /// Go's rules plus bounds: `debug` (0 = gzipped profile.proto, 1 or 2 = legacy text), `gc`
-/// (non-zero = release free memory first, heap only) and `seconds` (a delta profile).
+/// (non-zero = release free memory first, heap only), `seconds` (a delta profile) and
+/// `symbolize` (0 = addresses, mappings and build IDs only; 1 = named, the default).
 /// Parameters other than these are ignored, as Go does; an empty value counts as absent.
 struct ProfileQuery: Equatable {
     var debug = 0
     var releaseMemoryFirst = false
     /// Length of a delta profile; nil for a plain snapshot.
     var seconds: Int?
+    /// `symbolize=0`: addresses, mappings and build IDs only; nil: the server's setting.
+    var symbolize: Bool?
 
     /// A rejected query: the status and the one-line message to send.
     struct Rejection: Error, Equatable {
@@ -36,6 +39,7 @@ struct ProfileQuery: Equatable {
         self.debug = debug ?? 0
         let gc = try Self.integer(query, "gc", allowed: 0...Int(Int32.max), rule: "must be a non-negative integer")
         releaseMemoryFirst = (gc ?? 0) > 0
+        symbolize = try Self.integer(query, "symbolize", allowed: 0...1, rule: "must be 0 or 1").map { $0 == 1 }
     }
 
     /// The parameter as an integer in `allowed`, nil when absent or empty.

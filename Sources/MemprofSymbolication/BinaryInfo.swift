@@ -22,7 +22,7 @@ public struct BinaryInfo: Equatable, Sendable {
         let debugElf = module.debugFile ?? elf
         return BinaryInfo(
             path: path, buildID: elf.buildID?.hexString ?? "", symbolCount: module.symbols.usableCount,
-            compileUnitCount: module.dwarf?.units.count ?? 0, debugFile: module.debugFile?.path ?? "",
+            compileUnitCount: module.dwarf?.unitCount ?? 0, debugFile: module.debugFile?.path ?? "",
             hasCompressedDebugSections: debugElf.sections.contains {
                 $0.name.hasPrefix(".debug") && $0.flags & ELFSection.flagCompressed != 0
             })

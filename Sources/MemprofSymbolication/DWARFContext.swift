@@ -9,9 +9,11 @@ struct DWARFFrame {
     var declLine: Int = 0
 }
 
-/// The debug information of one ELF file: its unit headers and an address → unit index, kept;
-/// DIE trees, line programs and names read for each batch of addresses and dropped after it.
-/// The sections stay in the file's mapping. Not thread-safe: the `Symbolizer` serializes.
+/// The debug information of one ELF file. Kept between batches: where each unit starts and
+/// ends and an address → unit index (a few words per unit and range). Unit headers,
+/// abbreviation tables, DIE trees, line programs and names are read for each batch of
+/// addresses and dropped after it; the sections stay in the file's mapping. Not thread-safe:
+/// the `Symbolizer` serializes.
 final class DWARFContext {
     struct DIEName {
         var linkage: String?
@@ -19,10 +21,24 @@ final class DWARFContext {
         var declLine = 0
     }
 
+    /// What one batch has read: parsed units, abbreviation tables and DIE names.
+    struct Batch {
+        var units: [Int32: DWARFUnit] = [:]
+        var abbrevs: [String: DWARFAbbrevTable] = [:]
+        var names: [UInt64: DIEName] = [:]
+    }
+
     let sections: DWARFSections
-    private(set) var units: [DWARFUnit] = []
+    /// `.debug_info` offset of each unit read, ascending, and of its end.
+    private var unitStarts: [UInt64] = []
+    private var unitEnds: [UInt64] = []
     private var index: [(range: PCRange, unit: Int32)] = []
     private var indexMaxHigh: [UInt64] = []
+    /// Whether any unit has a line table.
+    private(set) var hasLineTables = false
+
+    /// Number of compilation units read.
+    var unitCount: Int { unitStarts.count }
 
     /// Returns nil when the file has no `.debug_info` units this reader understands.
     init?(sections: DWARFSections) {
@@ -30,35 +46,35 @@ final class DWARFContext {
         guard sections.info.count > 0 else { return nil }
         var abbrevCache: [String: DWARFAbbrevTable] = [:]
         var offset: UInt64 = 0
+        var lineTables = false
         while offset < UInt64(sections.info.count) {
             var next = offset
-            do {
-                if let unit = try DWARFUnit.parse(sections: sections, at: offset, next: &next, abbrevCache: &abbrevCache) {
-                    units.append(unit)
+            // One unit at a time, dropped once its ranges are noted.
+            if abbrevCache.count > 16 { abbrevCache = [:] }
+            if let unit = try? DWARFUnit.parse(sections: sections, at: offset, next: &next, abbrevCache: &abbrevCache) {
+                let number = Int32(unitStarts.count)
+                unitStarts.append(offset)
+                unitEnds.append(UInt64(unit.end))
+                lineTables = lineTables || unit.stmtList != nil
+                var ranges = unit.ranges
+                if !unit.hasPCInfo, let tree = try? DWARFInlineTree(unit: unit, sections: sections) {
+                    ranges = tree.topLevelRanges
                 }
-            } catch {
-                // A broken unit: skip it when its length is known, else stop.
+                for r in ranges { index.append((r, number)) }
             }
+            // A broken unit is skipped when its length is known; else reading stops.
             guard next > offset else { break }
             offset = next
         }
-        guard !units.isEmpty else { return nil }
-        for (i, unit) in units.enumerated() {
-            var ranges = unit.ranges
-            if !unit.hasPCInfo, let tree = try? DWARFInlineTree(unit: unit, sections: sections) {
-                ranges = tree.topLevelRanges
-            }
-            for r in ranges { index.append((r, Int32(i))) }
-        }
+        guard !unitStarts.isEmpty else { return nil }
+        hasLineTables = lineTables && sections.line.count > 0
         index.sort { $0.range.low != $1.range.low ? $0.range.low < $1.range.low : $0.unit < $1.unit }
         var running: UInt64 = 0
         indexMaxHigh = index.map { running = max(running, $0.range.high); return running }
     }
 
-    /// Whether any unit has a line table.
-    var hasLineTables: Bool { units.contains { $0.stmtList != nil } && sections.line.count > 0 }
-
-    func unit(forAddress address: UInt64) -> DWARFUnit? {
+    /// The number of the unit whose ranges hold `address`.
+    func unitNumber(forAddress address: UInt64) -> Int32? {
         var lo = 0, hi = index.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -66,51 +82,62 @@ final class DWARFContext {
         }
         var i = lo - 1, steps = 0
         while i >= 0 && indexMaxHigh[i] > address && steps < 4096 {
-            if index[i].range.contains(address) { return units[Int(index[i].unit)] }
+            if index[i].range.contains(address) { return index[i].unit }
             i -= 1
             steps += 1
         }
         return nil
     }
 
-    func unit(containingDIE offset: UInt64) -> DWARFUnit? {
-        var lo = 0, hi = units.count
+    /// The number of the unit holding the DIE at `.debug_info` offset `offset`.
+    func unitNumber(containingDIE offset: UInt64) -> Int32? {
+        var lo = 0, hi = unitStarts.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if units[mid].offset <= offset { lo = mid + 1 } else { hi = mid }
+            if unitStarts[mid] <= offset { lo = mid + 1 } else { hi = mid }
         }
-        guard lo > 0, offset < UInt64(units[lo - 1].end) else { return nil }
-        return units[lo - 1]
+        guard lo > 0, offset < unitEnds[lo - 1] else { return nil }
+        return Int32(lo - 1)
+    }
+
+    /// Unit `number`, read once per batch.
+    func unit(_ number: Int32, _ batch: inout Batch) -> DWARFUnit? {
+        if let known = batch.units[number] { return known }
+        var next: UInt64 = 0
+        guard let unit = try? DWARFUnit.parse(sections: sections, at: unitStarts[Int(number)], next: &next,
+                                              abbrevCache: &batch.abbrevs) else { return nil }
+        batch.units[number] = unit
+        return unit
     }
 
     /// The frames at each address of `addresses`, innermost first, as llvm-symbolizer's DWARF
     /// layer builds them; addresses no unit covers are absent. Each unit met is walked once.
     func frames(at addresses: [UInt64]) -> [UInt64: [DWARFFrame]] {
-        var byUnit: [ObjectIdentifier: (unit: DWARFUnit, targets: [UInt64])] = [:]
+        var byUnit: [Int32: [UInt64]] = [:]
         for address in Set(addresses) {
-            guard let unit = unit(forAddress: address) else { continue }
-            byUnit[ObjectIdentifier(unit), default: (unit, [])].targets.append(address)
+            guard let number = unitNumber(forAddress: address) else { continue }
+            byUnit[number, default: []].append(address)
         }
-        var names: [UInt64: DIEName] = [:]
+        var batch = Batch()
         var result: [UInt64: [DWARFFrame]] = [:]
         result.reserveCapacity(addresses.count)
-        for (_, entry) in byUnit {
-            let unit = entry.unit
-            let targets = entry.targets.sorted()
+        for (number, unitTargets) in byUnit {
+            guard let unit = unit(number, &batch) else { continue }
+            let targets = unitTargets.sorted()
             let lines = unit.stmtList.flatMap {
                 try? DWARFLineTable(sections: sections, offset: $0, unit: unit, targets: targets)
             }
             let tree = try? DWARFInlineTree(unit: unit, sections: sections, targets: targets)
             for (i, address) in targets.enumerated() {
                 result[address] = frames(at: address, unit: unit, row: lines?.row(forTarget: i), lines: lines,
-                                         tree: tree, names: &names)
+                                         tree: tree, batch: &batch)
             }
         }
         return result
     }
 
     private func frames(at address: UInt64, unit: DWARFUnit, row: DWARFLineTable.Row?, lines: DWARFLineTable?,
-                        tree: DWARFInlineTree?, names: inout [UInt64: DIEName]) -> [DWARFFrame] {
+                        tree: DWARFInlineTree?, batch: inout Batch) -> [DWARFFrame] {
         let chain = tree?.chain(at: address) ?? []
         guard let tree, !chain.isEmpty else {
             guard let row, let lines else { return [] }
@@ -121,7 +148,7 @@ final class DWARFContext {
         var callFile: UInt64 = 0, callLine = 0, callColumn = 0
         for (i, nodeIndex) in chain.enumerated() {
             let node = tree.nodes[nodeIndex]
-            let n = name(of: node.dieOffset, cache: &names)
+            let n = name(of: node.dieOffset, batch: &batch)
             var frame = DWARFFrame(linkageName: n.linkage, name: n.name, declLine: n.declLine)
             if i == 0 {
                 if let row, let lines {
@@ -144,13 +171,14 @@ final class DWARFContext {
 
     /// Linkage name, name and declaration line of a DIE, following `DW_AT_abstract_origin`
     /// and `DW_AT_specification` like llvm's `findRecursively`.
-    func name(of dieOffset: UInt64, cache names: inout [UInt64: DIEName]) -> DIEName {
-        if let cached = names[dieOffset] { return cached }
+    func name(of dieOffset: UInt64, batch: inout Batch) -> DIEName {
+        if let cached = batch.names[dieOffset] { return cached }
         var result = DIEName()
         var work = [dieOffset]
         var seen: Set<UInt64> = []
         while let offset = work.popLast(), seen.count < 32 {
-            guard seen.insert(offset).inserted, let unit = unit(containingDIE: offset) else { continue }
+            guard seen.insert(offset).inserted, let number = unitNumber(containingDIE: offset),
+                  let unit = unit(number, &batch) else { continue }
             var c = unit.cursor(sections, at: Int(offset))
             guard let code = try? c.uleb(), let index = unit.abbrevs.index(of: code) else { continue }
             var origin: UInt64?, specification: UInt64?
@@ -180,7 +208,7 @@ final class DWARFContext {
             if let origin { work.append(origin) }
             if let specification { work.append(specification) }
         }
-        names[dieOffset] = result
+        batch.names[dieOffset] = result
         return result
     }
 

@@ -48,15 +48,31 @@ final class MappedFile {
     deinit {
         if let mapping { munmap(mapping, mappedLength) }
     }
+
+    /// Gives back the pages read so far: they leave this process's RSS (the kernel's page
+    /// cache keeps them, so reading them again costs a minor fault). No effect on borrowed
+    /// memory.
+    func dropResidentPages() {
+        if let mapping { madvise(mapping, mappedLength, MADV_DONTNEED) }
+    }
 }
 
-/// Heap bytes owned by a reader, e.g. a decompressed debug section.
+/// Bytes owned by a reader, e.g. a decompressed debug section, in an anonymous mapping of
+/// their own rather than malloc's heap: unmapped at once when dropped (all of it leaves RSS),
+/// and glibc never sees a large block come and go (freeing an mmapped block would raise its
+/// mmap and trim thresholds for the whole life of the host program).
 final class OwnedBytes {
     let bytes: UnsafeRawBufferPointer
     private let storage: UnsafeMutableRawPointer
+    private let length: Int
 
-    init(count: Int) {
-        storage = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+    init(count: Int) throws {
+        length = max(count, 1)
+        let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let address, address != MAP_FAILED else {
+            throw SymbolicationError.malformed("cannot map \(count) bytes for a decompressed section")
+        }
+        storage = address
         bytes = UnsafeRawBufferPointer(start: storage, count: count)
     }
 
@@ -64,7 +80,7 @@ final class OwnedBytes {
         UnsafeMutableRawBufferPointer(start: storage, count: bytes.count)
     }
 
-    deinit { storage.deallocate() }
+    deinit { munmap(storage, length) }
 }
 
 /// Reads a whole small file (e.g. `/proc/self/maps`) with `read`, for files whose size

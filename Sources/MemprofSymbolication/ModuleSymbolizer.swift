@@ -46,6 +46,18 @@ final class ModuleSymbolizer {
         dwarf = DWARFContext(sections: DWARFSections(elf: debug ?? elf))
     }
 
+    /// Whether its debug sections had to be inflated: such a module is dropped after each
+    /// batch (the inflated copies are anonymous memory, not file pages the kernel can drop).
+    var isCostlyToKeep: Bool {
+        (debugFile ?? elf).sections.contains { $0.name.hasPrefix(".debug") && $0.flags & ELFSection.flagCompressed != 0 }
+    }
+
+    /// Drops the file pages read by the last batch from RSS.
+    func dropResidentPages() {
+        elf.file.dropResidentPages()
+        debugFile?.file.dropResidentPages()
+    }
+
     /// Bytes of the files this module keeps mapped.
     var mappedBytes: Int { elf.bytes.count + (debugFile?.bytes.count ?? 0) }
 

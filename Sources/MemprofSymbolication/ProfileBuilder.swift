@@ -32,6 +32,10 @@ public final class ProfileBuilder {
     /// allocator hook), so it is looked up at `address - 1` too. Default: the leaf is exact.
     public var leafIsReturnAddress = false
 
+    /// False: addresses, mappings and build IDs only, for symbolizing elsewhere
+    /// (`ProfileSymbolizer`); the symbolizer then only lists the modules. Default true.
+    public var symbolize = true
+
     /// Frames already resolved for lookup addresses (e.g. while trimming stacks), used
     /// instead of asking the symbolizer again.
     public var resolved: [UInt64: [SymbolizedFrame]] = [:]
@@ -66,6 +70,14 @@ public final class ProfileBuilder {
                               numericLabels: numericLabels, numericUnits: numericUnits))
     }
 
+    /// Adds one sample whose only frame is a named pseudo-function with no address, such as
+    /// `[memprof: symbol tables]` for memory that has no allocation stack.
+    public func add(frameNamed name: String, values: [Int64]) {
+        pseudoFrames.append((name, values))
+    }
+
+    private var pseudoFrames: [(name: String, values: [Int64])] = []
+
     /// Symbolizes every unique address and assembles the profile.
     public func build() -> Profile {
         let modules = symbolizer?.modules ?? []
@@ -83,7 +95,7 @@ public final class ProfileBuilder {
             entry.isReturn && entry.address > 0 ? entry.address - 1 : entry.address
         }
         // Every address at once: each module's tables are read once for the whole profile.
-        if let symbolizer {
+        if let symbolizer, symbolize {
             let missing = addressOrder.map(lookupAddress).filter { resolved[$0] == nil }
             if !missing.isEmpty { resolved.merge(symbolizer.symbolize(missing)) { old, _ in old } }
         }
@@ -96,6 +108,10 @@ public final class ProfileBuilder {
             }
             let mappingIndex = modules.firstIndex { $0.contains(entry.address) }
             if let mappingIndex { location.mappingID = UInt64(mappingIndex + 1) }
+            guard symbolize else {
+                locations.append(location)
+                continue
+            }
             let frames = resolved[lookupAddress(entry)] ?? []
             for frame in frames {
                 let key = FunctionKey(name: frame.function, systemName: frame.mangledName, file: frame.file,
@@ -118,6 +134,16 @@ public final class ProfileBuilder {
                 if frames.contains(where: { $0.line > 0 }) { stats[mappingIndex].lines += 1 }
             }
             locations.append(location)
+        }
+
+        var samples = self.samples
+        for (name, values) in pseudoFrames {
+            let function = Function(id: UInt64(functions.count + 1), name: name, systemName: name)
+            functions.append(function)
+            let location = Location(id: UInt64(locations.count + 1), address: 0,
+                                    lines: [Line(functionID: function.id, line: 0)])
+            locations.append(location)
+            samples.append(Sample(locationIDs: [location.id], values: values))
         }
 
         for i in mappings.indices {

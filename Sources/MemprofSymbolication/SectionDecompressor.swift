@@ -32,7 +32,7 @@ enum SectionDecompressor {
         guard size <= maximumSize, size <= UInt64(payload.count) * ratio + 65536 else {
             throw SymbolicationError.malformed("\(name): inflated size \(size) too large")
         }
-        let out = OwnedBytes(count: Int(size))
+        let out = try OwnedBytes(count: Int(size))
         switch type {
         case 1:
             guard let fn = symbol("uncompress", library: "libz.so.1", as: ZlibUncompress.self) else {

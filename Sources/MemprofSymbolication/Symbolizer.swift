@@ -30,6 +30,7 @@ public final class Symbolizer: @unchecked Sendable {
     private var symbolizers: [Int: ModuleSymbolizer] = [:]
     private var moduleBytes: [Int: Int64] = [:]
     private var failed: Set<Int> = []
+    private var knownCapabilities: [Int: (hasSymbols: Bool, hasDebugInfo: Bool)] = [:]
     private var cache: [UInt64: [SymbolizedFrame]] = [:]
     private var cacheBytes = 0
     private var limit = 256 << 10
@@ -117,9 +118,14 @@ public final class Symbolizer: @unchecked Sendable {
         for (i, m) in fresh.enumerated() {
             if let old = loadedModules.firstIndex(of: m), let b = moduleBytes[old] { keptBytes[i] = b }
         }
+        var keptCapabilities: [Int: (hasSymbols: Bool, hasDebugInfo: Bool)] = [:]
+        for (i, m) in fresh.enumerated() {
+            if let old = loadedModules.firstIndex(of: m), let c = knownCapabilities[old] { keptCapabilities[i] = c }
+        }
         loadedModules = fresh
         symbolizers = kept
         moduleBytes = keptBytes
+        knownCapabilities = keptCapabilities
         failed = []
         clearCache()
         rebuildIndex()
@@ -189,6 +195,15 @@ public final class Symbolizer: @unchecked Sendable {
                 }
             }
             remember(byModule.values.joined(), from: result)
+            // Nothing read for this batch stays resident: file pages go back to the page
+            // cache, and inflated debug sections are not kept (their addresses are cached).
+            for index in byModule.keys {
+                symbolizers[index]?.dropResidentPages()
+                if symbolizers[index]?.isCostlyToKeep == true {
+                    symbolizers[index] = nil
+                    moduleBytes[index] = nil
+                }
+            }
             return result
         }
     }
@@ -221,8 +236,10 @@ public final class Symbolizer: @unchecked Sendable {
     /// be read.
     public func capabilities(of module: LoadedModule) -> (hasSymbols: Bool, hasDebugInfo: Bool)? {
         locked {
-            guard let i = loadedModules.firstIndex(of: module), let s = moduleSymbolizer(i) else { return nil }
-            return (!s.symbols.isEmpty || s.hasDebugInfo, s.hasDebugInfo && s.dwarf?.hasLineTables == true)
+            guard let i = loadedModules.firstIndex(of: module) else { return nil }
+            if let known = knownCapabilities[i] { return known }
+            guard moduleSymbolizer(i) != nil else { return nil }
+            return knownCapabilities[i]
         }
     }
 
@@ -235,6 +252,7 @@ public final class Symbolizer: @unchecked Sendable {
             return nil
         }
         symbolizers[index] = s
+        knownCapabilities[index] = (!s.symbols.isEmpty || s.hasDebugInfo, s.hasDebugInfo && s.dwarf?.hasLineTables == true)
         if let meter { moduleBytes[index] = max(0, meter() - before) }
         return s
     }

@@ -61,6 +61,19 @@ enum DemoWorkload {
     }
 
     nonisolated(unsafe) static var sampledBlocks: [UnsafeMutableRawPointer?] = []
+    nonisolated(unsafe) static var steadyHeap: [Node] = []
+
+    /// Keeps about `mebibytes` MiB live in nodes of 1 to 8 KiB, written once (resident).
+    static func keepSteadyHeap(mebibytes: Int) {
+        var total = 0
+        var i = 0
+        while total < mebibytes << 20 {
+            let words = 128 * (1 + i % 8)
+            steadyHeap.append(makeNode(size: words))
+            total += words * 8
+            i += 1
+        }
+    }
     nonisolated(unsafe) static var depthSink = 0
 
     @inline(never)

@@ -7,7 +7,9 @@
 // Options: --address HOST:PORT (default $MEMPROF_HTTP, else 127.0.0.1:6060; port 0 picks a
 // free one), --threads N allocating threads (default 4), --seconds N to exit after N seconds
 // (default: run until killed), --live-samples N to start with N live blocks each recorded
-// by the heap profiler (100 stacks x 64 sizes; for measuring a large profile's serve time).
+// by the heap profiler (100 stacks x 64 sizes; for measuring a large profile's serve time),
+// --keep-mib N to hold N MiB live from the start (a quiet service's steady heap, for the
+// footprint and soak tests).
 // The first line on stdout is `listening on http://HOST:PORT`.
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +22,7 @@ var address = getenv(MemprofServer.addressVariable).flatMap { MemprofServer.pars
 var threads = 4
 var seconds = 0
 var liveSamples = 0
+var keepMiB = 0
 var arguments = CommandLine.arguments.dropFirst()
 while let option = arguments.popFirst() {
     guard let value = arguments.popFirst() else {
@@ -36,6 +39,7 @@ while let option = arguments.popFirst() {
     case "--threads": threads = max(0, Int(value) ?? 4)
     case "--seconds": seconds = max(0, Int(value) ?? 0)
     case "--live-samples": liveSamples = max(0, Int(value) ?? 0)
+    case "--keep-mib": keepMiB = max(0, Int(value) ?? 0)
     default:
         fputs("memprof-http-demo: unknown option \(option)\n", stderr)
         exit(2)
@@ -43,6 +47,7 @@ while let option = arguments.popFirst() {
 }
 
 if liveSamples > 0 { DemoWorkload.keepSampledBlocks(liveSamples) }
+if keepMiB > 0 { DemoWorkload.keepSteadyHeap(mebibytes: keepMiB) }
 
 let token = getenv(MemprofServer.tokenVariable).map { String(cString: $0) }
 let configuration = MemprofServer.Configuration(allowNonLoopback: token != nil, handler: .init(token: token))
