@@ -117,12 +117,6 @@ uint32_t memprof_live_take(uint64_t p) {
   return bucket;
 }
 
-uint64_t memprof_live_count(void) {
-  uint64_t n = 0;
-  for (int i = 0; i < SHARDS; i++) n += __atomic_load_n(&g_shards[i].count, __ATOMIC_RELAXED);
-  return n;
-}
-
 uint64_t memprof_live_mapped_bytes(void) {
   uint64_t n = 0;
   for (int i = 0; i < SHARDS; i++) {

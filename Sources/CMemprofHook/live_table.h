@@ -22,8 +22,7 @@ static inline uint32_t memprof_filter_slot(const void *p) {
 HIDDEN uint32_t memprof_live_put(uint64_t p, uint32_t bucket);
 /// Removes p; returns its bucket, or 0 if p was not a sampled block.
 HIDDEN uint32_t memprof_live_take(uint64_t p);
-/// Live sampled blocks, and the bytes the table has mapped (racy reads: for reports).
-HIDDEN uint64_t memprof_live_count(void);
+/// The bytes the table has mapped (a racy read: for reports).
 HIDDEN uint64_t memprof_live_mapped_bytes(void);
 /// For fork: every shard lock taken before, given back after (parent and child).
 HIDDEN void memprof_live_lock_all(void);

@@ -268,7 +268,6 @@ static void record(void *p, size_t usable, uintptr_t top, uintptr_t frame, void 
       if (previous) ADD(&sp->buckets[previous - 1].frees, 1);
       else filter_add(p);
       ADD(&sp->buckets[bucket - 1].allocs, 1);
-      if (!previous) ADD(&sp->live_count, 1);
     }
   }
   t_in_sampler = 0;
@@ -308,7 +307,6 @@ int memprof_sample_forget(void *p) {
   uint32_t bucket = memprof_live_take((uint64_t)(uintptr_t)p);
   if (bucket) {
     ADD(&sp->buckets[bucket - 1].frees, 1);
-    ADD(&sp->live_count, (uint64_t)-1);
     filter_remove(p);
   }
   t_in_sampler = 0;
@@ -352,9 +350,13 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
   h->buckets = __atomic_load_n(&sp->buckets_used, __ATOMIC_ACQUIRE);
   h->pcs = __atomic_load_n(&sp->pcs_used, __ATOMIC_ACQUIRE);
   h->modules = __atomic_load_n(&sp->module_count, __ATOMIC_ACQUIRE);
-  h->live_samples = LOAD(&sp->live_count);
+  h->live_samples = 0;  // summed from the buckets (one shared counter would be contended)
   h->dropped_samples = LOAD(&sp->dropped_samples);
   h->dropped_bytes = LOAD(&sp->dropped_bytes);
+  for (uint64_t i = 0; i < h->buckets; i++) {
+    uint64_t allocs = LOAD(&sp->buckets[i].allocs), frees = LOAD(&sp->buckets[i].frees);
+    if (allocs > frees) h->live_samples += allocs - frees;
+  }
   int fits = h->buckets <= bucket_capacity && h->pcs <= pc_capacity && h->modules <= module_capacity;
   if (fits) {
     for (uint64_t i = 0; i < h->buckets; i++) {
@@ -362,6 +364,7 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
       const mp_stack *st = &sp->stacks[b->stack_plus_one - 1];
       buckets[i] = (memprof_bucket_info){.size = b->size, .allocs = LOAD(&b->allocs), .frees = LOAD(&b->frees),
                                          .pc_offset = st->offset_plus_one - 1, .depth = st->depth};
+
     }
     memcpy(pcs, sp->pcs, h->pcs * sizeof *pcs);
     memcpy(modules, sp->modules, h->modules * sizeof *modules);

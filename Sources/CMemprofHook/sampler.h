@@ -31,7 +31,7 @@ typedef struct memprof_sampler {
   int64_t rate;                   // the rate in force (copied for readers of the file)
   uint64_t start_time_ns;         // CLOCK_REALTIME when sampling began
   uint64_t stacks_used, pcs_used, buckets_used;
-  uint64_t live_count;            // live sampled blocks (kept up to date for a parent)
+  uint64_t unused0;
   uint64_t dropped_samples;       // samples lost because a table was full or memory ran out
   uint64_t dropped_bytes;         // their usable bytes
   uint64_t module_count;
