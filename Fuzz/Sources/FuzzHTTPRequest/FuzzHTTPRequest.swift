@@ -27,7 +27,7 @@ enum FuzzHTTPRequest {
 private let openHandler = MemprofRequestHandler(configuration: .init(maxDeltaSeconds: 0))
 private let guarded = MemprofRequestHandler(configuration: .init(token: "fuzz-token", maxDeltaSeconds: 0))
 
-/// Splits the input into a request; nil when it has no first line.
+/// Splits the input into a request (a first line without a space is the target of a GET).
 private func request(from input: [UInt8]) -> MemprofRequest {
     var lines = input.split(separator: UInt8(ascii: "\n"), maxSplits: 64, omittingEmptySubsequences: false)[...]
     func text(_ bytes: ArraySlice<UInt8>) -> String {
@@ -49,6 +49,10 @@ private func request(from input: [UInt8]) -> MemprofRequest {
     return MemprofRequest(method: method, uri: uri, headers: headers, body: body)
 }
 
+/// `FUZZ_PRINT=1`: print each response's status and the start of its body (to check that a
+/// replayed corpus reaches the routes).
+private let printResponses = getenv("FUZZ_PRINT") != nil
+
 private final class Box: @unchecked Sendable { var response: MemprofResponse? }
 
 private func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -62,6 +66,10 @@ private func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     done.wait()
     guard let response = box.response else { preconditionFailure("no response") }
+    if printResponses {
+        print(request.method, request.uri, "->", response.status, response.body.count, "bytes:",
+              String(decoding: response.body.prefix(80), as: UTF8.self).debugDescription)
+    }
     precondition((100...599).contains(response.status), "status \(response.status)")
     for (name, value) in response.headers {
         let bad: (Character) -> Bool = { $0 == "\r" || $0 == "\n" || $0 == "\u{0}" }
