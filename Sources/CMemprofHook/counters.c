@@ -130,6 +130,7 @@ void memprof_publish_live(memprof_state *st, int64_t delta) {
   int64_t now = ADD(&st->flushed_live, delta) + delta;
   if (delta > 0) {
     memprof_raise_peak(st, now);
+    memprof_peak_check(now);
     if (UNLIKELY(memprof_g_threshold != 0)) memprof_check_threshold(now);
   }
 }

@@ -1,8 +1,9 @@
 // The live sampled blocks: 64 shards by address, each an open-addressed table (linear
-// probing, deletion by backward shift, no tombstones) of 12 bytes a slot, grown by half when
-// 80% full. At most 12 / 0.8 = 15 bytes per live sampled block right before a growth and
-// 22.5 bytes right after it (plus the old table, returned to the kernel as soon as the new
-// one is filled).
+// probing, deletion by backward shift, no tombstones) of 16 bytes a slot, grown by half when
+// 80% full: 20 bytes per live sampled block right before a growth, 30 right after it (plus
+// the old table, returned to the kernel as soon as the new one is filled).
+// A slot is two words: key = (address >> 4) << 20 | bucket (0 = empty; blocks are 16-byte
+// aligned below 2^48), info = slot << 52 | serial << 36 | born_us.
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
@@ -20,7 +21,7 @@ typedef struct shard {
   uint32_t pad;
   uint64_t count;      // entries in use
   uint64_t capacity;   // slots
-  uint64_t *ptrs;      // 0 = empty; then `capacity` uint32 bucket ids after them
+  uint64_t *keys;      // 0 = empty; then `capacity` info words after them
 } __attribute__((aligned(64))) shard;
 
 static shard g_shards[SHARDS];
@@ -34,53 +35,64 @@ static inline shard *shard_of(uint64_t h) { return &g_shards[h >> 58]; }
 static inline uint64_t home(uint64_t h, uint64_t capacity) {
   return (uint64_t)(((unsigned __int128)(h & 0x03ffffffffffffffull) * capacity) >> 58);
 }
-static inline uint32_t *buckets_of(shard *s) { return (uint32_t *)(s->ptrs + s->capacity); }
-static inline uint64_t bytes_for(uint64_t capacity) { return (capacity * 12 + PAGE - 1) & ~(PAGE - 1); }
+static inline uint64_t *infos_of(shard *s) { return s->keys + s->capacity; }
+static inline uint64_t bytes_for(uint64_t capacity) { return (capacity * 16 + PAGE - 1) & ~(PAGE - 1); }
+static inline uint64_t key_address(uint64_t key) { return (key >> 20) << 4; }
+static inline uint64_t pack_info(const mp_live_info *i) {
+  return (uint64_t)(i->slot & 0xfff) << 52 | (uint64_t)i->serial << 36 | (i->born_us & MP_BORN_MASK);
+}
+static inline void unpack(uint64_t key, uint64_t info, mp_live_info *out) {
+  out->bucket = (uint32_t)(key & 0xfffff);
+  out->slot = (uint16_t)(info >> 52);
+  out->serial = (uint16_t)(info >> 36);
+  out->born_us = info & MP_BORN_MASK;
+}
 
-static void place(uint64_t *ptrs, uint32_t *buckets, uint64_t capacity, uint64_t p, uint32_t bucket) {
-  uint64_t i = home(hash(p), capacity);
-  while (ptrs[i] != 0) i = i + 1 == capacity ? 0 : i + 1;
-  ptrs[i] = p;
-  buckets[i] = bucket;
+static void place(uint64_t *keys, uint64_t *infos, uint64_t capacity, uint64_t key, uint64_t info) {
+  uint64_t i = home(hash(key_address(key)), capacity);
+  while (keys[i] != 0) i = i + 1 == capacity ? 0 : i + 1;
+  keys[i] = key;
+  infos[i] = info;
 }
 
 // Moves the shard into a table 1.5 times larger (the first one fills a page).
 static int grow(shard *s) {
-  uint64_t capacity = s->capacity ? s->capacity + s->capacity / 2 : PAGE / 12;
-  capacity = bytes_for(capacity) / 12;  // use the whole last page
+  uint64_t capacity = s->capacity ? s->capacity + s->capacity / 2 : PAGE / 16;
+  capacity = bytes_for(capacity) / 16;  // use the whole last page
   void *m = mmap(NULL, bytes_for(capacity), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) return 0;
-  uint64_t *ptrs = m;
-  uint32_t *buckets = (uint32_t *)(ptrs + capacity);
-  uint32_t *old_buckets = s->ptrs ? buckets_of(s) : NULL;
+  uint64_t *keys = m;
+  uint64_t *infos = keys + capacity;
+  uint64_t *old_infos = s->keys ? infos_of(s) : NULL;
   for (uint64_t i = 0; i < s->capacity; i++)
-    if (s->ptrs[i]) place(ptrs, buckets, capacity, s->ptrs[i], old_buckets[i]);
-  if (s->ptrs) munmap(s->ptrs, bytes_for(s->capacity));
-  s->ptrs = ptrs;
+    if (s->keys[i]) place(keys, infos, capacity, s->keys[i], old_infos[i]);
+  if (s->keys) munmap(s->keys, bytes_for(s->capacity));
+  s->keys = keys;
   s->capacity = capacity;
   return 1;
 }
 
-uint32_t memprof_live_put(uint64_t p, uint32_t bucket) {
+int memprof_live_put(uint64_t p, const mp_live_info *info, mp_live_info *previous) {
   uint64_t h = hash(p);
   shard *s = shard_of(h);
   mp_lock_take(&s->lock);
   if ((s->count + 1) * 5 > s->capacity * 4 && !grow(s)) {
     mp_lock_give(&s->lock);
-    return UINT32_MAX;
+    return -1;
   }
-  uint32_t *buckets = buckets_of(s);
+  uint64_t *keys = s->keys, *infos = infos_of(s);
   uint64_t i = home(h, s->capacity);
-  while (s->ptrs[i] != 0 && s->ptrs[i] != p) i = i + 1 == s->capacity ? 0 : i + 1;
-  uint32_t previous = s->ptrs[i] == p ? buckets[i] : 0;
-  if (!previous) s->count++;
-  s->ptrs[i] = p;
-  buckets[i] = bucket;
+  while (keys[i] != 0 && key_address(keys[i]) != p) i = i + 1 == s->capacity ? 0 : i + 1;
+  int replaced = keys[i] != 0;
+  if (replaced) unpack(keys[i], infos[i], previous);
+  else s->count++;
+  keys[i] = (p >> 4) << 20 | (info->bucket & 0xfffff);
+  infos[i] = pack_info(info);
   mp_lock_give(&s->lock);
-  return previous;
+  return replaced;
 }
 
-uint32_t memprof_live_take(uint64_t p) {
+int memprof_live_take(uint64_t p, mp_live_info *out) {
   uint64_t h = hash(p);
   shard *s = shard_of(h);
   mp_lock_take(&s->lock);
@@ -89,32 +101,31 @@ uint32_t memprof_live_take(uint64_t p) {
     mp_lock_give(&s->lock);
     return 0;
   }
-  uint64_t *ptrs = s->ptrs;
-  uint32_t *buckets = buckets_of(s);
+  uint64_t *keys = s->keys, *infos = infos_of(s);
   uint64_t i = home(h, capacity);
-  while (ptrs[i] != p) {
-    if (ptrs[i] == 0) {
+  while (key_address(keys[i]) != p) {
+    if (keys[i] == 0) {
       mp_lock_give(&s->lock);
       return 0;
     }
     i = i + 1 == capacity ? 0 : i + 1;
   }
-  uint32_t bucket = buckets[i];
+  unpack(keys[i], infos[i], out);
   // Backward shift: an entry further along the run moves into the hole unless its home lies
   // cyclically within (hole, entry].
-  for (uint64_t j = i + 1 == capacity ? 0 : i + 1; ptrs[j] != 0; j = j + 1 == capacity ? 0 : j + 1) {
-    uint64_t k = home(hash(ptrs[j]), capacity);
+  for (uint64_t j = i + 1 == capacity ? 0 : i + 1; keys[j] != 0; j = j + 1 == capacity ? 0 : j + 1) {
+    uint64_t k = home(hash(key_address(keys[j])), capacity);
     uint64_t from_home = (j + capacity - k) % capacity, from_hole = (j + capacity - i) % capacity;
     if (from_home >= from_hole) {
-      ptrs[i] = ptrs[j];
-      buckets[i] = buckets[j];
+      keys[i] = keys[j];
+      infos[i] = infos[j];
       i = j;
     }
   }
-  ptrs[i] = 0;
+  keys[i] = 0;
   s->count--;
   mp_lock_give(&s->lock);
-  return bucket;
+  return 1;
 }
 
 uint64_t memprof_live_mapped_bytes(void) {

@@ -16,12 +16,22 @@ static inline uint32_t memprof_filter_slot(const void *p) {
   return (uint32_t)((((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull) >> (64 - MP_FILTER_BITS));
 }
 
-/// Adds or replaces p -> bucket. Returns the bucket p had (a block freed without our
-/// seeing it, then handed out again), 0 if none, or UINT32_MAX when memory for the table
-/// could not be had (the sample is then lost, and counted as such).
-HIDDEN uint32_t memprof_live_put(uint64_t p, uint32_t bucket);
-/// Removes p; returns its bucket, or 0 if p was not a sampled block.
-HIDDEN uint32_t memprof_live_take(uint64_t p);
+/// What a live sampled block remembers (16 bytes a block with its address, packed).
+typedef struct mp_live_info {
+  uint32_t bucket;    // < 2^20
+  uint16_t slot;      // the allocating thread's counter slot, MP_NO_SLOT if none
+  uint16_t serial;    // low bits of that slot's allocation count, this block included
+  uint64_t born_us;   // microseconds on CLOCK_MONOTONIC, modulo 2^36 (19 hours)
+} mp_live_info;
+#define MP_NO_SLOT 0xfff
+#define MP_BORN_MASK ((1ull << 36) - 1)
+
+/// Adds or replaces p. Returns 0 when p was new, 1 when it replaced an entry (a block freed
+/// without our seeing it, then handed out again: *previous says what it was), -1 when
+/// memory for the table could not be had (the sample is then lost, and counted as such).
+HIDDEN int memprof_live_put(uint64_t p, const mp_live_info *info, mp_live_info *previous);
+/// Removes p; returns 1 and what it remembered, or 0 if p was not a sampled block.
+HIDDEN int memprof_live_take(uint64_t p, mp_live_info *out);
 /// The bytes the table has mapped (a racy read: for reports).
 HIDDEN uint64_t memprof_live_mapped_bytes(void);
 /// For fork: every shard lock taken before, given back after (parent and child).

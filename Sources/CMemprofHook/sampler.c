@@ -90,6 +90,7 @@ void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread) {
   // frames are all below __libc_stack_end.
   s->stack_top = is_main_thread ? (uintptr_t)__libc_stack_end : (uintptr_t)pthread_self();
   s->until_sample = next_interval(s);
+  s->reserved[0] = 0;  // thread label cache (thread_labels.c): the slot may have had an owner
 }
 
 void memprof_set_thread_sampling(int enabled) {
@@ -188,29 +189,31 @@ static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
   return id;
 }
 
-static uint32_t bucket_lookup(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t *slot) {
+static uint32_t bucket_lookup(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread, uint32_t *slot) {
   uint32_t mask = MP_BUCKETS * 2 - 1;
-  for (uint32_t probe = (uint32_t)mix(stack * 0x9E3779B97F4A7C15ull ^ size) & mask;; probe = (probe + 1) & mask) {
+  uint64_t h = mix((stack * 0x9E3779B97F4A7C15ull ^ size) + ((uint64_t)thread << 40));
+  for (uint32_t probe = (uint32_t)h & mask;; probe = (probe + 1) & mask) {
     uint32_t id = __atomic_load_n(&g_bucket_index[probe], __ATOMIC_ACQUIRE);
     if (id == 0) {
       *slot = probe;
       return 0;
     }
     mp_bucket *b = &sp->buckets[id - 1];
-    if (b->stack_plus_one == stack && b->size == size) return id;
+    if (b->stack_plus_one == stack && b->size == size && b->thread == thread) return id;
   }
 }
 
-static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size) {
+static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread) {
   uint32_t slot;
-  uint32_t id = bucket_lookup(sp, stack, size, &slot);
+  uint32_t id = bucket_lookup(sp, stack, size, thread, &slot);
   if (id) return id;
   mp_lock_take(&sp->intern);
-  id = bucket_lookup(sp, stack, size, &slot);
+  id = bucket_lookup(sp, stack, size, thread, &slot);
   if (id == 0 && sp->buckets_used < MP_BUCKETS) {
     mp_bucket *b = &sp->buckets[sp->buckets_used];
     b->stack_plus_one = stack;
     b->size = size;
+    b->thread = thread;
     id = (uint32_t)sp->buckets_used + 1;
     __atomic_store_n(&sp->buckets_used, sp->buckets_used + 1, __ATOMIC_RELEASE);
     __atomic_store_n(&g_bucket_index[slot], id, __ATOMIC_RELEASE);
@@ -243,7 +246,21 @@ static void drop(memprof_sampler *sp, size_t usable) {
   ADD(&sp->dropped_bytes, usable);
 }
 
-static void record(void *p, size_t usable, uintptr_t top, uintptr_t frame, void *ret) {
+static uint64_t monotonic_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
+}
+
+// Lifetime classes by powers of ten of microseconds: < 1 us, 1-10 us, ..., >= 100 s.
+static unsigned lifetime_class(uint64_t us) {
+  unsigned c = 0;
+  for (uint64_t bound = 1; c < MEMPROF_LIFETIME_CLASSES - 1 && us >= bound; bound *= 10) c++;
+  return c;
+}
+
+// `s` is the allocating thread's slot (NULL for a call made without one).
+static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintptr_t frame, void *ret) {
   int saved_errno = errno;
   t_in_sampler = 1;
   uint64_t pcs[MP_MAX_DEPTH];
@@ -259,13 +276,22 @@ static void record(void *p, size_t usable, uintptr_t top, uintptr_t frame, void 
     }
     STORE(&sp->rate, LOAD(&memprof_g_rate));
     uint32_t stack = intern_stack(sp, pcs, depth);
-    uint32_t bucket = stack ? intern_bucket(sp, stack, usable) : 0;
-    uint32_t previous = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, bucket) : UINT32_MAX;
-    if (previous == UINT32_MAX) {
+    uint32_t bucket = stack ? intern_bucket(sp, stack, usable, memprof_thread_label(sp, s)) : 0;
+    memprof_state *st = memprof_g_state;
+    mp_live_info info = {
+      .bucket = bucket,
+      .slot = s ? (uint16_t)(s - st->slots) : MP_NO_SLOT,
+      .serial = s ? (uint16_t)s->allocations : 0,
+      .born_us = monotonic_us(),
+    };
+    mp_live_info previous;
+    int put = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, &info, &previous) : -1;
+    if (put < 0) {
       drop(sp, usable);
     } else {
-      // The block was handed out again after a free we did not see: that free counts now.
-      if (previous) ADD(&sp->buckets[previous - 1].frees, 1);
+      // The block was handed out again after a free we did not see: that free counts now
+      // (its lifetime unknown: not in the lifetime classes).
+      if (put == 1) ADD(&sp->buckets[previous.bucket - 1].frees, 1);
       else filter_add(p);
       ADD(&sp->buckets[bucket - 1].allocs, 1);
     }
@@ -277,7 +303,7 @@ static void record(void *p, size_t usable, uintptr_t top, uintptr_t frame, void 
 HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret) {
   s->until_sample = next_interval(s);
   if (t_in_sampler) return;  // a signal handler that allocates while this thread samples
-  record(p, usable, s->stack_top, frame, ret);
+  record(p, usable, s, s->stack_top, frame, ret);
 }
 
 // Calls made without a slot (a thread's first calls, before the chunk header is checked,
@@ -297,20 +323,30 @@ HOOK_TEXT __attribute__((noinline)) void memprof_sample_unslotted(void *p, size_
   // The main thread's stack ends at __libc_stack_end; another thread's bound is not known
   // here, so its stack is the allocating call site alone.
   uintptr_t top = syscall(SYS_gettid) == getpid() ? (uintptr_t)__libc_stack_end : 0;
-  record(p, usable, top, (uintptr_t)__builtin_frame_address(0), ret);
+  record(p, usable, NULL, top, (uintptr_t)__builtin_frame_address(0), ret);
 }
 
 int memprof_sample_forget(void *p) {
   memprof_sampler *sp = memprof_g_sampler;
   if (sp == NULL || t_in_sampler) return 0;
   t_in_sampler = 1;
-  uint32_t bucket = memprof_live_take((uint64_t)(uintptr_t)p);
-  if (bucket) {
-    ADD(&sp->buckets[bucket - 1].frees, 1);
+  mp_live_info info;
+  int found = memprof_live_take((uint64_t)(uintptr_t)p, &info);
+  if (found) {
+    mp_bucket *b = &sp->buckets[info.bucket - 1];
+    unsigned c = lifetime_class((monotonic_us() - info.born_us) & MP_BORN_MASK);
+    ADD(&b->freed_by_lifetime[c], 1);
+    // A temporary: freed by the thread that allocated it before it allocated anything else.
+    memprof_slot *s = memprof_t_slot;
+    memprof_state *st = memprof_g_state;
+    if ((uintptr_t)s > 1 && info.slot != MP_NO_SLOT && s == &st->slots[info.slot] &&
+        (uint16_t)s->allocations == info.serial)
+      ADD(&b->temporaries_by_lifetime[c], 1);
+    ADD(&b->frees, 1);
     filter_remove(p);
   }
   t_in_sampler = 0;
-  return bucket != 0;
+  return found;
 }
 
 void memprof_sampler_init(memprof_sampler *in_shared_file) {
@@ -353,6 +389,9 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
   h->live_samples = 0;  // summed from the buckets (one shared counter would be contended)
   h->dropped_samples = LOAD(&sp->dropped_samples);
   h->dropped_bytes = LOAD(&sp->dropped_bytes);
+  h->peak_live_bytes = LOAD(&sp->peak_copied_live);
+  h->peak_time_ns = LOAD(&sp->peak_time_ns);
+  h->thread_names = __atomic_load_n(&sp->thread_names_used, __ATOMIC_ACQUIRE);
   for (uint64_t i = 0; i < h->buckets; i++) {
     uint64_t allocs = LOAD(&sp->buckets[i].allocs), frees = LOAD(&sp->buckets[i].frees);
     if (allocs > frees) h->live_samples += allocs - frees;
@@ -362,8 +401,14 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
     for (uint64_t i = 0; i < h->buckets; i++) {
       const mp_bucket *b = &sp->buckets[i];
       const mp_stack *st = &sp->stacks[b->stack_plus_one - 1];
-      buckets[i] = (memprof_bucket_info){.size = b->size, .allocs = LOAD(&b->allocs), .frees = LOAD(&b->frees),
-                                         .pc_offset = st->offset_plus_one - 1, .depth = st->depth};
+      memprof_bucket_info *out = &buckets[i];
+      *out = (memprof_bucket_info){.size = b->size, .allocs = LOAD(&b->allocs), .frees = LOAD(&b->frees),
+                                   .pc_offset = st->offset_plus_one - 1, .depth = st->depth,
+                                   .thread = b->thread, .peak_inuse = LOAD(&b->peak_inuse)};
+      for (int c = 0; c < MEMPROF_LIFETIME_CLASSES; c++) {
+        out->freed_by_lifetime[c] = LOAD(&b->freed_by_lifetime[c]);
+        out->temporaries_by_lifetime[c] = LOAD(&b->temporaries_by_lifetime[c]);
+      }
 
     }
     memcpy(pcs, sp->pcs, h->pcs * sizeof *pcs);
@@ -371,6 +416,25 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
   }
   if (in_process) mp_lock_give(&sp->intern);
   return fits ? 0 : 1;
+}
+
+int memprof_thread_names(const void *state, size_t size, char (*names)[16], size_t capacity) {
+  memprof_sampler *sp;
+  if (state == NULL) {
+    sp = memprof_g_sampler;
+  } else {
+    if (!memprof_valid_shared_state(state, size)) return -1;
+    sp = (memprof_sampler *)((char *)state + MEMPROF_SAMPLER_OFFSET);
+    if (sp->magic != MP_SAMPLER_MAGIC) sp = NULL;
+  }
+  if (sp == NULL) return 0;
+  uint64_t n = __atomic_load_n(&sp->thread_names_used, __ATOMIC_ACQUIRE);
+  if (n > MP_THREAD_NAMES) n = MP_THREAD_NAMES;
+  for (uint64_t i = 0; i < n && i < capacity; i++) {
+    memcpy(names[i], sp->thread_names[i], 16);
+    names[i][15] = 0;
+  }
+  return (int)n;
 }
 
 void memprof_read_self_memory(memprof_self_memory *out) {

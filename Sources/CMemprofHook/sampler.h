@@ -22,7 +22,18 @@
 #define MP_SAMPLER_MAGIC 0x4d454d5053414d31ull  /* "MEMPSAM1" */
 
 typedef struct mp_stack { uint64_t hash; uint32_t offset_plus_one; uint32_t depth; } mp_stack;
-typedef struct mp_bucket { uint32_t stack_plus_one; uint32_t pad; uint64_t size; uint64_t allocs; uint64_t frees; } mp_bucket;
+#define MP_THREAD_NAMES 4096             // distinct thread labels (then "other")
+
+/// One (stack, block size, thread) bucket. Counts are atomic adds.
+typedef struct mp_bucket {
+  uint32_t stack_plus_one;
+  uint32_t thread;                // index into thread_names
+  uint64_t size;
+  uint64_t allocs, frees;
+  uint64_t peak_inuse;            // allocs - frees when the heap was last copied at its peak
+  uint64_t freed_by_lifetime[MEMPROF_LIFETIME_CLASSES];
+  uint64_t temporaries_by_lifetime[MEMPROF_LIFETIME_CLASSES];
+} mp_bucket;
 
 typedef struct memprof_sampler {
   uint64_t magic;
@@ -35,8 +46,14 @@ typedef struct memprof_sampler {
   uint64_t dropped_samples;       // samples lost because a table was full or memory ran out
   uint64_t dropped_bytes;         // their usable bytes
   uint64_t module_count;
-  uint64_t reserved[5];
+  mp_lock peak_lock;              // held by the one thread copying the peak
+  uint32_t pad1;
+  int64_t peak_copied_live;       // exact live bytes when the peak was last copied
+  uint64_t peak_time_ns;          // CLOCK_REALTIME of that copy
+  uint64_t thread_names_used;
+  uint64_t reserved[2];
   memprof_module modules[MP_MODULES];
+  char thread_names[MP_THREAD_NAMES][16];
   mp_stack stacks[MP_STACKS];
   uint64_t pcs[MP_PCS];
   mp_bucket buckets[MP_BUCKETS];
@@ -50,4 +67,10 @@ HIDDEN void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread);
 HIDDEN void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret);
 HIDDEN void memprof_sample_unslotted(void *p, size_t usable, void *ret);
 HIDDEN int memprof_sample_forget(void *p);
+/// Copies every bucket's live count as the heap's peak when live bytes exceed the last copy
+/// by 2% (called when a thread publishes a rise of its live bytes).
+HIDDEN void memprof_peak_check(int64_t live);
+/// The label of the calling thread (its name, `main`, or `tid-N`), as an index into the
+/// sampler's thread names; refreshed now and then from the kernel.
+HIDDEN uint32_t memprof_thread_label(memprof_sampler *sp, memprof_slot *s);
 #endif

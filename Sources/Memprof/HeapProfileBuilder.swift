@@ -16,6 +16,8 @@ struct HeapProfileBuilder {
 
     /// The pseudo-frame that carries the heap bytes the profiler itself keeps.
     static let ownMemoryFrame = "[memprof: symbol tables]"
+    /// The pseudo-frame that carries samples the sampler could not record.
+    static let droppedFrame = "[memprof: dropped samples]"
 
     static func isPlumbing(_ name: String) -> Bool { AllocatorFrames.isPlumbing(name) }
 
@@ -23,18 +25,61 @@ struct HeapProfileBuilder {
     /// their allocator frames, which `ProfileSymbolizer` trims when it names them.
     var symbolize = true
 
+    /// The heap at its peak: inuse_* are the sampled blocks live when the heap was last
+    /// copied at its high-water mark (alloc_* and temporary_* are the totals until now).
+    var peak = false
+
+    /// The values and labels a bucket contributes: with lifetimes, one sample for its live
+    /// blocks and one per lifetime class of its freed ones (alloc_* add up to the bucket's).
+    private func parts(_ bucket: HeapSamples.Bucket, rate: Int64) -> [(values: [Int64], lifetime: String?)] {
+        func scaled(_ count: UInt64) -> (Int64, Int64) { Self.scale(count: count, size: bucket.size, rate: rate) }
+        let live = bucket.allocs - min(bucket.frees, bucket.allocs)
+        if peak {
+            let (ao, ab) = scaled(bucket.allocs), (io, ib) = scaled(bucket.peakInuse)
+            let (to, tb) = scaled(bucket.temporariesByLifetime.reduce(0, +))
+            return [([ao, ab, io, ib, to, tb], nil)]
+        }
+        var result: [(values: [Int64], lifetime: String?)] = []
+        if live > 0 {
+            let (o, b) = scaled(live)
+            result.append(([o, b, o, b, 0, 0], "live"))
+        }
+        var seen: UInt64 = 0
+        for (c, freed) in bucket.freedByLifetime.enumerated() where freed > 0 {
+            seen += freed
+            let (o, b) = scaled(freed)
+            let (to, tb) = scaled(c < bucket.temporariesByLifetime.count ? bucket.temporariesByLifetime[c] : 0)
+            result.append(([o, b, 0, 0, to, tb], HeapProfile.lifetimeClasses[min(c, HeapProfile.lifetimeClasses.count - 1)]))
+        }
+        let freed = min(bucket.frees, bucket.allocs)
+        let unknown = freed > seen ? freed - seen : 0
+        if unknown > 0 {
+            let (o, b) = scaled(unknown)
+            result.append(([o, b, 0, 0, 0, 0], "unknown"))
+        }
+        return result
+    }
+
     func build(defaultSampleType: String) -> Profile {
         let builder = ProfileBuilder(symbolizer: symbolizer, sampleTypes: HeapProfile.sampleTypes,
                                      periodType: ValueType(type: "space", unit: "bytes"), period: samples.rate)
         builder.leafIsReturnAddress = true
-        builder.defaultSampleType = defaultSampleType
+        // Named always: with the temporaries after Go's four, "the last type" is no default.
+        builder.defaultSampleType = defaultSampleType.isEmpty ? "inuse_space" : defaultSampleType
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let nowNanos = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
         builder.timeNanos = nowNanos
         if samples.startTimeNanos > 0 { builder.durationNanos = max(0, nowNanos - Int64(samples.startTimeNanos)) }
         if samples.droppedSamples > 0 {
-            builder.comments.append("\(samples.droppedSamples) samples dropped: the sampler's tables were full")
+            builder.comments.append("\(samples.droppedSamples) samples dropped (\(samples.droppedBytes) bytes): the sampler's tables were full"
+                + " or memory for them ran out; they are under \(Self.droppedFrame)")
+        }
+        if peak {
+            builder.comments.append(samples.peakLiveBytes > 0
+                ? "memprof: the heap at its peak: \(samples.peakLiveBytes) live bytes at \(samples.peakTimeNanos) ns (CLOCK_REALTIME);"
+                    + " inuse_* are the blocks live then, within 2% of the true peak"
+                : "memprof: no peak recorded yet")
         }
         builder.symbolize = symbolize
         if !symbolize { builder.comments.append(ProfileSymbolizer.unsymbolizedMarker) }
@@ -53,16 +98,23 @@ struct HeapProfileBuilder {
             // pprof drops samples without locations: a stack that could not be walked keeps
             // its bytes under one unknown location.
             if stack.isEmpty { stack = [0] }
-            let (allocObjects, allocBytes) = Self.scale(count: bucket.allocs, size: bucket.size, rate: samples.rate)
-            let (inuseObjects, inuseBytes) = Self.scale(count: bucket.allocs - min(bucket.frees, bucket.allocs),
-                                                        size: bucket.size, rate: samples.rate)
-            builder.add(stack: stack, values: [allocObjects, allocBytes, inuseObjects, inuseBytes],
-                        numericLabels: ["bytes": [Int64(bucket.size)]])
+            let thread = bucket.thread < samples.threadNames.count ? samples.threadNames[bucket.thread] : "tid-unknown"
+            for part in parts(bucket, rate: samples.rate) {
+                var labels = ["thread": [thread]]
+                if let lifetime = part.lifetime { labels["lifetime"] = [lifetime] }
+                builder.add(stack: stack, values: part.values, labels: labels, numericLabels: ["bytes": [Int64(bucket.size)]])
+            }
+        }
+        if samples.droppedSamples > 0 {
+            // Lost samples keep their bytes (as blocks of their average size), so totals add up.
+            let average = samples.droppedBytes / samples.droppedSamples
+            let (o, b) = Self.scale(count: samples.droppedSamples, size: max(average, 1), rate: samples.rate)
+            builder.add(frameNamed: Self.droppedFrame, values: [o, b, o, b, 0, 0])
         }
         if showsOwnMemory {
             let own = ProfilerFootprint.read()
             let bytes = Int64(symbolizer.retainedBytes)
-            if bytes > 0 { builder.add(frameNamed: Self.ownMemoryFrame, values: [1, bytes, 1, bytes]) }
+            if bytes > 0 { builder.add(frameNamed: Self.ownMemoryFrame, values: [1, bytes, 1, bytes, 0, 0]) }
             builder.comments.append("memprof: \(Self.ownMemoryFrame) is the profiler's own heap (\(bytes) bytes, in heapAlloc, "
                 + "never sampled); its sampler tables hold \(own.samplerTables + own.counterSlots) bytes outside the heap")
         }

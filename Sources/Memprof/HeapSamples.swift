@@ -9,6 +9,14 @@ struct HeapSamples {
         var frees: UInt64
         /// Return addresses, leaf first.
         var stack: ArraySlice<UInt64>
+        /// The allocating thread: an index into `threadNames`.
+        var thread: Int = 0
+        /// Of the sampled blocks, those live when the heap was last copied at its peak.
+        var peakInuse: UInt64 = 0
+        /// Freed blocks by lifetime class (`HeapProfile.lifetimeClasses`), and the temporaries
+        /// among them.
+        var freedByLifetime: [UInt64] = []
+        var temporariesByLifetime: [UInt64] = []
     }
 
     var rate: Int64
@@ -16,6 +24,12 @@ struct HeapSamples {
     var buckets: [Bucket]
     var liveSamples: UInt64
     var droppedSamples: UInt64
+    var droppedBytes: UInt64 = 0
+    /// Exact live heap bytes when the peak was copied (0: no copy yet), and when.
+    var peakLiveBytes: Int64 = 0
+    var peakTimeNanos: UInt64 = 0
+    /// Labels of the allocating threads (`main`, names, `tid-N`).
+    var threadNames: [String] = []
     /// Executable mappings recorded by the child (shared-file mode only).
     var modules: [memprof_module]
 
@@ -40,12 +54,33 @@ struct HeapSamples {
             let list = buckets[0..<Int(header.buckets)].compactMap { b -> Bucket? in
                 guard b.allocs > 0 else { return nil }
                 let start = Int(b.pc_offset)
+                var freed = b.freed_by_lifetime, temporaries = b.temporaries_by_lifetime
                 return Bucket(size: b.size, allocs: b.allocs, frees: b.frees,
-                              stack: all[start..<start + Int(b.depth)])
+                              stack: all[start..<start + Int(b.depth)], thread: Int(b.thread), peakInuse: b.peak_inuse,
+                              freedByLifetime: withUnsafeBytes(of: &freed) { Array($0.bindMemory(to: UInt64.self)) },
+                              temporariesByLifetime: withUnsafeBytes(of: &temporaries) { Array($0.bindMemory(to: UInt64.self)) })
             }
-            return HeapSamples(rate: header.rate, startTimeNanos: header.start_time_ns, buckets: list,
-                               liveSamples: header.live_samples, droppedSamples: header.dropped_samples,
-                               modules: Array(modules[0..<Int(header.modules)]))
+            var copied = HeapSamples(rate: header.rate, startTimeNanos: header.start_time_ns, buckets: list,
+                                     liveSamples: header.live_samples, droppedSamples: header.dropped_samples,
+                                     modules: Array(modules[0..<Int(header.modules)]))
+            copied.droppedBytes = header.dropped_bytes
+            copied.peakLiveBytes = header.peak_live_bytes
+            copied.peakTimeNanos = header.peak_time_ns
+            copied.threadNames = threadNames(state: state, size: size, count: Int(header.thread_names))
+            return copied
+        }
+    }
+
+    private static func threadNames(state: UnsafeRawPointer?, size: Int, count: Int) -> [String] {
+        guard count > 0 else { return [] }
+        var names = [(CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar)](
+            repeating: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), count: count + 64)
+        let n = names.withUnsafeMutableBufferPointer { buffer in
+            memprof_thread_names(state, size, buffer.baseAddress, buffer.count)
+        }
+        return names.prefix(max(0, min(Int(n), names.count))).map { name in
+            var name = name
+            return withUnsafeBytes(of: &name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
     }
 

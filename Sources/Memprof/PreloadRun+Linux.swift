@@ -43,8 +43,22 @@ public struct PreloadRun {
         /// (nil when it recorded no samples).
         public func heapProfile(defaultSampleType: String = "") -> Profile? {
             guard let samples, !samples.buckets.isEmpty else { return nil }
-            let symbolizer = Symbolizer(modules: ProcMaps.loadedModules(fromMaps: samples.modulesAsMaps))
-            return HeapProfileBuilder(samples: samples, symbolizer: symbolizer).build(defaultSampleType: defaultSampleType)
+            return HeapProfileBuilder(samples: samples, symbolizer: symbolizer(samples)).build(defaultSampleType: defaultSampleType)
+        }
+
+        /// The child's heap at its high-water mark (see `HeapProfile.writePeak(to:)`).
+        public func peakHeapProfile() -> Profile? {
+            guard let samples, !samples.buckets.isEmpty else { return nil }
+            var builder = HeapProfileBuilder(samples: samples, symbolizer: symbolizer(samples))
+            builder.peak = true
+            return builder.build(defaultSampleType: "")
+        }
+
+        /// Exact live heap bytes at the peak copy (0 when the heap was never copied).
+        public var peakCopiedLiveBytes: Int64 { samples?.peakLiveBytes ?? 0 }
+
+        private func symbolizer(_ samples: HeapSamples) -> Symbolizer {
+            Symbolizer(modules: ProcMaps.loadedModules(fromMaps: samples.modulesAsMaps))
         }
     }
 

@@ -20,10 +20,13 @@ public enum ProfileDumps {
         public var path: String?
         public var signal: Int32?
         public var thresholdBytes: UInt64?
+        /// MEMPROF_PEAK_PROFILE: where to write the heap at its peak when the program exits.
+        public var peakPath: String?
 
         /// Parses the variables; an unreadable value is reported on stderr and ignored.
         public init(environment: [String: String]) {
             path = environment["MEMPROF_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+            peakPath = environment["MEMPROF_PEAK_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
             if let name = environment["MEMPROF_PROFILE_SIGNAL"], !name.isEmpty {
                 signal = Self.signalNumber(name)
                 if signal == nil { warn("MEMPROF_PROFILE_SIGNAL=\(name) is not a signal name or number") }
@@ -71,6 +74,10 @@ public enum ProfileDumps {
         if configuration.path != nil {
             atexit { ProfileDumps.dump(reason: "exit") }
         }
+        if let peak = configuration.peakPath {
+            peakPath = peak
+            atexit { ProfileDumps.dumpPeak() }
+        }
         guard configuration.signal != nil || configuration.thresholdBytes != nil else { return }
         if let signal = configuration.signal, memprof_install_profile_signal(signal) != 0 {
             warn("cannot install a handler for signal \(signal): \(String(cString: strerror(errno)))")
@@ -81,6 +88,20 @@ public enum ProfileDumps {
                 let events = memprof_wait_event()
                 if events & MEMPROF_EVENT_THRESHOLD != 0 { ProfileDumps.dump(reason: "threshold") }
                 if events & MEMPROF_EVENT_SIGNAL != 0 { ProfileDumps.dump(reason: "signal") }
+            }
+        }
+    }
+
+    nonisolated(unsafe) private static var peakPath: String?
+
+    /// Writes the peak profile to MEMPROF_PEAK_PROFILE's file, numbered like the others.
+    static func dumpPeak() {
+        guard !forkedChild, let base = peakPath else { return }
+        lock.withLock {
+            do {
+                try HeapProfile.writePeak(to: numberedPath(base, pid: getpid(), sequence: 1))
+            } catch {
+                warn("cannot write the peak heap profile: \(error)")
             }
         }
     }

@@ -8,7 +8,7 @@ import Glibc
 public func _memprofSwiftStartup() {
     guard Startup.once() else { return }
     // Nothing to do (the usual case): allocate nothing, so linking changes no count.
-    let names = ["MEMPROF_PROFILE", "MEMPROF_PROFILE_SIGNAL", "MEMPROF_PROFILE_THRESHOLD"]
+    let names = ["MEMPROF_PROFILE", "MEMPROF_PROFILE_SIGNAL", "MEMPROF_PROFILE_THRESHOLD", "MEMPROF_PEAK_PROFILE"]
     guard names.contains(where: { getenv($0) != nil }) else { return }
     var environment: [String: String] = [:]
     for name in names {

@@ -79,6 +79,8 @@ extension AnalysisProfile {
     /// Applies focus, ignore, hide, show and show_from (pprof `applyFocus`). Samples left
     /// without frames are removed.
     mutating func applyFilters(_ o: ReportOptions) throws {
+        if let tagFocus = try TagFilter(o.tagFocus, option: "tagfocus") { samples.removeAll { !tagFocus.matches($0.labels) } }
+        if let tagIgnore = try TagFilter(o.tagIgnore, option: "tagignore") { samples.removeAll { tagIgnore.matches($0.labels) } }
         let focus = try GoRegex.compile(o.focus, option: "focus")
         let ignore = try GoRegex.compile(o.ignore, option: "ignore")
         let hide = try GoRegex.compile(o.hide, option: "hide")

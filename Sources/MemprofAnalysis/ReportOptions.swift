@@ -32,6 +32,11 @@ public struct ReportOptions: Sendable, Equatable {
     public var focus: String?
     /// Drop samples with a frame matching this regex (`-ignore`).
     public var ignore: String?
+    /// Keep only samples with a string label matching (`-tagfocus`): `key=regex` tests the
+    /// values of that label, a bare `regex` the values of every label (`thread=NIO-ELT.*`).
+    public var tagFocus: String?
+    /// Drop samples with a string label matching, as `tagFocus` (`-tagignore`).
+    public var tagIgnore: String?
     /// Remove frames matching this regex from stacks (`-hide`).
     public var hide: String?
     /// Keep only frames matching this regex (`-show`).
@@ -90,7 +95,8 @@ public struct ReportOptions: Sendable, Equatable {
 
     /// The filters in effect, as pprof lists them under `Active filters:`.
     var activeFilters: [String] {
-        [("focus", focus), ("ignore", ignore), ("hide", hide), ("show", show), ("show_from", showFrom)]
+        [("focus", focus), ("ignore", ignore), ("hide", hide), ("show", show), ("show_from", showFrom),
+         ("tagfocus", tagFocus), ("tagignore", tagIgnore)]
             .compactMap { name, value in
                 guard let value, !value.isEmpty else { return nil }
                 return name + "=" + value

@@ -15,6 +15,9 @@ enum IndexPage {
         Entry(name: "heap", href: "heap?debug=1",
               description: "A sampling of memory allocations of live objects. You can specify the gc GET parameter "
                   + "to give free memory back to the operating system (malloc_trim) before taking the heap sample."),
+        Entry(name: "peak", href: "peak?debug=1",
+              description: "The heap at its high-water mark: the sampled blocks live when live heap bytes were largest "
+                  + "(within 2% of the true peak)."),
     ]
 
     static let others = [

@@ -12,6 +12,7 @@ extension MemprofRequestHandler {
             return .error(error.status, error.message)
         }
         if let seconds = parameters.seconds {
+            if kind == .peak { return .error(400, "the peak profile has no delta: drop seconds=") }
             return await serveDelta(kind, seconds: seconds,
                                     symbolize: parameters.symbolize ?? state.configuration.symbolizeProfiles)
         }
@@ -29,7 +30,8 @@ extension MemprofRequestHandler {
                     state.logger.debug("gc=1: \(release)")
                 }
                 let profile = try HeapProfile.snapshot(defaultSampleType: kind.defaultSampleType,
-                                                       symbolizer: try state.symbolizer(), symbolize: symbolize)
+                                                       symbolizer: try state.symbolizer(), symbolize: symbolize,
+                                                       peak: kind == .peak)
                 if asText {
                     return .text(try profile.legacyHeapText(trailer: MemStats.read().goStyleTrailer))
                 }

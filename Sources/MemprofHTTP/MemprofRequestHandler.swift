@@ -15,6 +15,7 @@ import Glibc
 /// - `/debug/pprof/`: an index page; `/debug/pprof` redirects there.
 /// - `/debug/pprof/heap`: gzipped profile.proto, default sample type inuse_space;
 ///   `/debug/pprof/allocs`: the same data, default sample type alloc_space.
+///   `/debug/pprof/peak`: the heap at its high-water mark (`HeapProfile.writePeak(to:)`).
 ///   `?debug=1` (or 2): Go's legacy text with a MemStats block. `?gc=1` (heap only): give
 ///   free memory back to the OS first (`Memprof.releaseFreeMemory()`, glibc's `malloc_trim`),
 ///   our counterpart of Go's forced GC. `?seconds=N`: the profile N seconds later minus the
@@ -171,6 +172,7 @@ enum Route: Equatable {
         case "/debug/pprof": self = .redirectToIndex
         case "/debug/pprof/heap": self = .profile(.heap)
         case "/debug/pprof/allocs": self = .profile(.allocs)
+        case "/debug/pprof/peak": self = .profile(.peak)
         case "/debug/pprof/cmdline": self = .cmdline
         case "/debug/pprof/symbol": self = .symbol
         case "/debug/memstats": self = .memstats
@@ -180,13 +182,13 @@ enum Route: Equatable {
     }
 }
 
-/// The two views of the heap profile.
+/// The views of the heap profile: Go's two, and the heap at its peak.
 enum ProfileKind: String, Sendable {
-    case heap, allocs
+    case heap, allocs, peak
 
-    /// The sample type tools show first: Go leaves it empty for heap (tools then pick the
-    /// last, inuse_space) and sets alloc_space for allocs.
-    var defaultSampleType: String { self == .heap ? "" : "alloc_space" }
+    /// The sample type tools show first: inuse_space (the builder names it: with the
+    /// temporaries after Go's four types, "the last" would not be it), alloc_space for allocs.
+    var defaultSampleType: String { self == .allocs ? "alloc_space" : "" }
 }
 
 /// What the copies of one handler share.

@@ -182,3 +182,56 @@ private typealias AlignFn = @convention(c) (Int, Int) -> UnsafeMutableRawPointer
 private typealias SizeFn = @convention(c) (Int) -> UnsafeMutableRawPointer?
 private let cMemalign = unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "memalign")!, to: AlignFn.self)
 private let cPvalloc = unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pvalloc")!, to: SizeFn.self)
+
+extension Workloads {
+    /// The heap at its peak: 24 MiB kept to the end by `keepSessions`, 96 MiB held for a
+    /// moment by `buildReport` (blocks of 64 KiB).
+    static func peakPattern() -> Expected {
+        var e = Expected()
+        keepSessions(&e)
+        buildReport(&e)
+        return e
+    }
+
+    @inline(never)
+    static func keepSessions(_ e: inout Expected) {
+        for _ in 0..<384 {
+            keptBlocks.append(memset(malloc(65_536), 1, 65_536))
+            e.allocations += 1
+        }
+    }
+
+    @inline(never)
+    static func buildReport(_ e: inout Expected) {
+        let blocks = (0..<1536).map { _ in memset(malloc(65_536), 2, 65_536) }
+        e.allocations += UInt64(blocks.count)
+        for b in blocks { free(b) }
+        e.frees += UInt64(blocks.count)
+    }
+
+    /// `count` allocate(1000) + deallocate pairs in `churnTemporaries` (each block freed before
+    /// the thread allocates anything else), and 100 blocks kept to the end by `keepToExit`.
+    static func temporaries(count: Int) -> Expected {
+        var e = Expected()
+        churnTemporaries(count)
+        keepToExit(100)
+        e.allocations = UInt64(count + 100)
+        e.frees = UInt64(count)
+        return e
+    }
+
+    @inline(never)
+    static func churnTemporaries(_ count: Int) {
+        for i in 0..<count {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 1000, alignment: 8)
+            p.storeBytes(of: UInt8(truncatingIfNeeded: i), as: UInt8.self)
+            benchmarkSink = p
+            p.deallocate()
+        }
+    }
+
+    @inline(never)
+    static func keepToExit(_ count: Int) {
+        for _ in 0..<count { keptBlocks.append(UnsafeMutableRawPointer.allocate(byteCount: 1000, alignment: 8)) }
+    }
+}

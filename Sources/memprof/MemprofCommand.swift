@@ -23,7 +23,7 @@ struct MemprofCommand: ParsableCommand {
             """,
         subcommands: [
             ShellCommand.self, TopCommand.self, ListCommand.self, PeekCommand.self, TracesCommand.self, FlameCommand.self,
-            FetchCommand.self, RunCommand.self, ExplainCommand.self, SyntheticProfileCommand.self,
+            FetchCommand.self, LifetimesCommand.self, RunCommand.self, ExplainCommand.self, SyntheticProfileCommand.self,
         ],
         defaultSubcommand: ShellCommand.self
     )

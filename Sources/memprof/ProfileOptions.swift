@@ -41,6 +41,14 @@ struct ProfileOptions: ParsableArguments {
             help: ArgumentHelp("Drop samples with a frame matching this regex.", valueName: "regex"))
     var ignore: String?
 
+    @Option(name: [.customLong("tagfocus"), .customLong("tagfocus", withSingleDash: true)],
+            help: ArgumentHelp("Keep only samples with a label matching: key=regex (thread=main) or regex.", valueName: "tag"))
+    var tagFocus: String?
+
+    @Option(name: [.customLong("tagignore"), .customLong("tagignore", withSingleDash: true)],
+            help: ArgumentHelp("Drop samples with a label matching: key=regex or regex.", valueName: "tag"))
+    var tagIgnore: String?
+
     @Option(name: [.customLong("hide"), .customLong("hide", withSingleDash: true)],
             help: ArgumentHelp("Remove frames matching this regex from stacks.", valueName: "regex"))
     var hide: String?
@@ -100,10 +108,13 @@ struct ProfileOptions: ParsableArguments {
 
     /// The report options these flags give.
     var reportOptions: ReportOptions {
-        ReportOptions(sampleIndex: chosenSampleIndex, nodeCount: nodeCount, nodeFraction: nodeFraction,
-                      cumulative: cumulative, focus: focus, ignore: ignore, hide: hide, show: show,
-                      showFrom: showFrom, granularity: granularity.value, unit: unit,
-                      simplifyNames: !fullNames, trimPath: trimPath, sourcePath: sourcePath)
+        var o = ReportOptions(sampleIndex: chosenSampleIndex, nodeCount: nodeCount, nodeFraction: nodeFraction,
+                              cumulative: cumulative, focus: focus, ignore: ignore, hide: hide, show: show,
+                              showFrom: showFrom, granularity: granularity.value, unit: unit,
+                              simplifyNames: !fullNames, trimPath: trimPath, sourcePath: sourcePath)
+        o.tagFocus = tagFocus
+        o.tagIgnore = tagIgnore
+        return o
     }
 }
 

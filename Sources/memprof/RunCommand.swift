@@ -25,6 +25,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write a heap profile (gzipped pprof) to this file when the program ends.")
     var output: String?
 
+    @Option(name: .customLong("peak-profile"), help: ArgumentHelp("Write the heap at its high-water mark (what was live when the live heap was largest) to this file when the program ends.", valueName: "FILE"))
+    var peakProfile: String?
+
     @Option(help: "Sampling rate in bytes for the heap profile (1 = every allocation). Default 524288 with -o.")
     var rate: Int64?
 
@@ -73,7 +76,7 @@ struct RunCommand: ParsableCommand {
         do {
             // Without a profile to write only the exact counters are wanted: sampling stays off.
             let dumps = try dumps()
-            let sampling = output == nil && dumps == nil ? 0 : (rate ?? 524_288)
+            let sampling = output == nil && peakProfile == nil && dumps == nil ? 0 : (rate ?? 524_288)
             result = try PreloadRun(arguments: command, preloadLibrary: library,
                                     environment: ["MEMPROF_RATE": String(sampling)], dumps: dumps) { written in
                 let message = written.hasPrefix("cannot") ? written : "heap profile written to \(written) while the program runs"
@@ -95,6 +98,17 @@ struct RunCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("memprof: heap profile written to \(output) (go tool pprof -top \(output))\n".utf8))
             } catch {
                 FileHandle.standardError.write(Data("memprof: cannot write \(output): \(error.localizedDescription)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        if let peakProfile {
+            do {
+                let bytes = (result.peakHeapProfile() ?? HeapProfile.empty(rate: rate ?? 524_288)).encoded(gzip: true)
+                try Data(bytes).write(to: URL(fileURLWithPath: peakProfile), options: .atomic)
+                let live = Memprof.formatBytes(result.peakCopiedLiveBytes)
+                FileHandle.standardError.write(Data("memprof: the heap at its peak (\(live) live) written to \(peakProfile)\n".utf8))
+            } catch {
+                FileHandle.standardError.write(Data("memprof: cannot write \(peakProfile): \(error.localizedDescription)\n".utf8))
                 throw ExitCode(1)
             }
         }

@@ -20,7 +20,7 @@ final class LiveScaleTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
         let profile = try Profile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out))))
-        XCTAssertEqual(profile.sampleTypes.map(\.type), ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"])
+        XCTAssertEqual(Array(profile.sampleTypes.map(\.type).prefix(4)), ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"])
         let inuseObjects = profile.samples.reduce(Int64(0)) { $0 + $1.values[2] }
         let inuseBytes = profile.samples.reduce(Int64(0)) { $0 + $1.values[3] }
         XCTAssertGreaterThan(uint(summary["live_objects"]), UInt64(liveBlocks))

@@ -18,7 +18,8 @@ final class ProfileRouteTests: XCTestCase {
         XCTAssertEqual(Array(response.body.prefix(2)), [0x1f, 0x8b], "gzip")
         let profile = try Profile.parse(response.body)
         XCTAssertEqual(profile.sampleTypes, HeapProfile.sampleTypes)
-        XCTAssertEqual(profile.defaultSampleType, "")
+        // Named: with the temporaries after Go's four types, tools must not pick "the last".
+        XCTAssertEqual(profile.defaultSampleType, "inuse_space")
         XCTAssertEqual(profile.period, HeapProfile.samplingRate)
         XCTAssertGreaterThanOrEqual(profile.total("inuse_space", inFunction: "httpTestKeepEightMiB"), 8 << 20)
 
@@ -27,6 +28,19 @@ final class ProfileRouteTests: XCTestCase {
         let allocsProfile = try Profile.parse(allocs.body)
         XCTAssertEqual(allocsProfile.defaultSampleType, "alloc_space")
         XCTAssertGreaterThanOrEqual(allocsProfile.total("alloc_space", inFunction: "httpTestKeepEightMiB"), 8 << 20)
+
+        // The heap at its peak: the 8 MiB block was live then too.
+        let peak = await handler.get("/debug/pprof/peak")
+        XCTAssertEqual(peak.status, 200, peak.text)
+        XCTAssertEqual(peak.header("Content-Disposition"), #"attachment; filename="peak""#)
+        let peakProfile = try Profile.parse(peak.body)
+        XCTAssertEqual(peakProfile.defaultSampleType, "inuse_space")
+        XCTAssertTrue(peakProfile.comments.contains { $0.contains("the heap at its peak") }, "\(peakProfile.comments)")
+        let peakText = await handler.get("/debug/pprof/peak?debug=1")
+        XCTAssertEqual(peakText.status, 200, peakText.text)
+        XCTAssertTrue(peakText.text.hasPrefix("heap profile:"), peakText.text)
+        let noDelta = await handler.get("/debug/pprof/peak?seconds=1")
+        XCTAssertEqual(noDelta.status, 400, noDelta.text)
     }
 
     func testDebugOneIsGoLegacyText() async throws {

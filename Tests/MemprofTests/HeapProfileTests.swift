@@ -34,7 +34,9 @@ final class HeapProfileTests: XCTestCase {
         // glibc may hand out a chunk a little larger than asked: sizes come from the blocks.
         let usable = blocks.reduce(0) { $0 + Int64(malloc_usable_size($1)) }
         let during = try HeapProfile.snapshot()
-        XCTAssertEqual(during.sampleTypes.map(\.type), ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"])
+        XCTAssertEqual(during.sampleTypes.map(\.type), ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space",
+                                                        "temporary_objects", "temporary_space"])
+        XCTAssertEqual(during.defaultSampleType, "inuse_space", "Go's tools open /heap on inuse_space")
         XCTAssertEqual(during.periodType, ValueType(type: "space", unit: "bytes"))
         XCTAssertEqual(during.period, 1)
         func delta(_ index: Int) -> Int64 { total(during, function: name, index: index) - total(before, function: name, index: index) }
@@ -82,17 +84,18 @@ final class HeapProfileTests: XCTestCase {
         try HeapProfile.write(to: path)
         let ours = try Profile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
         let raw = try runGo(["tool", "pprof", "-raw", path])
-        // -raw lists each sample as "  v1 v2 v3 v4: location ids".
-        var sums = [Int64](repeating: 0, count: 4)
+        // -raw lists each sample as "  v1 v2 v3 v4 v5 v6: location ids".
+        let types = ours.sampleTypes.count
+        var sums = [Int64](repeating: 0, count: types)
         var inSamples = false
         for line in raw.split(separator: "\n") {
             if line.hasPrefix("Samples:") { inSamples = true; continue }
             if line.hasPrefix("Locations") { break }
             guard inSamples, let colon = line.firstIndex(of: ":"), !line.contains("bytes:[") else { continue }
             let values = line[..<colon].split(separator: " ").compactMap { Int64($0) }
-            if values.count == 4 { for i in 0..<4 { sums[i] += values[i] } }
+            if values.count == types { for i in 0..<types { sums[i] += values[i] } }
         }
-        for i in 0..<4 {
+        for i in 0..<types {
             XCTAssertEqual(sums[i], ours.samples.reduce(0) { $0 + $1.values[i] }, "sample type \(i)")
         }
         XCTAssertGreaterThan(sums[1], 0)

@@ -96,13 +96,24 @@ typedef struct memprof_module {
   char path[256];
 } memprof_module;
 
-/// One (stack, block size) bucket: raw sampled counts, not yet scaled.
+/// Lifetime classes of freed sampled blocks, by powers of ten: < 1 us, 1-10 us, ...,
+/// 10-100 s, >= 100 s.
+#define MEMPROF_LIFETIME_CLASSES 10
+
+/// One (stack, block size, thread) bucket: raw sampled counts, not yet scaled.
 typedef struct memprof_bucket_info {
   uint64_t size;          // usable size of the blocks
   uint64_t allocs;        // sampled allocations
   uint64_t frees;         // of them, freed since
   uint32_t pc_offset;     // first return address in the pcs array (leaf first)
   uint32_t depth;         // number of return addresses
+  uint32_t thread;        // the allocating thread: index into memprof_thread_names
+  uint32_t pad;
+  uint64_t peak_inuse;    // sampled blocks live when the heap was at its peak
+  /// Freed blocks by lifetime class, and of them the temporaries (freed before their
+  /// thread allocated anything else).
+  uint64_t freed_by_lifetime[MEMPROF_LIFETIME_CLASSES];
+  uint64_t temporaries_by_lifetime[MEMPROF_LIFETIME_CLASSES];
 } memprof_bucket_info;
 
 /// What memprof_profile_copy found.
@@ -115,6 +126,9 @@ typedef struct memprof_profile_header {
   uint64_t live_samples;     // sampled blocks not yet freed
   uint64_t dropped_samples;  // samples lost: a table was full, or memory for it ran out
   uint64_t dropped_bytes;    // their usable bytes (not scaled)
+  int64_t peak_live_bytes;   // exact live heap bytes when the peak was copied (0: never)
+  uint64_t peak_time_ns;     // CLOCK_REALTIME of that copy
+  uint64_t thread_names;     // labels in use (memprof_thread_names)
 } memprof_profile_header;
 
 /// Copies the sampler's tables. `state` is NULL for this process, or a mapping of a shared
@@ -141,6 +155,10 @@ typedef struct memprof_self_memory {
 /// Fills what the hook's own mappings hold (see memprof_self_memory). Cheap: no lock, no
 /// system call.
 void memprof_read_self_memory(memprof_self_memory *out);
+
+/// Copies the thread labels of the sampler (NUL-terminated, at most 15 bytes each) into
+/// `names`; returns how many there are (copies at most `capacity`), -1 for an invalid file.
+int memprof_thread_names(const void *state, size_t size, char (*names)[16], size_t capacity);
 
 // ---- Events for profile dumps (MEMPROF_PROFILE_SIGNAL, MEMPROF_PROFILE_THRESHOLD) ----------
 
