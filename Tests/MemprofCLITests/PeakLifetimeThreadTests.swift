@@ -145,3 +145,17 @@ extension PeakLifetimeThreadTests {
         }
     }
 }
+
+extension PeakLifetimeThreadTests {
+    func testTemporariesAndThreadsAtTheDefaultRate() throws {
+        // 200,000 temporaries of 1000 bytes: about 380 samples at 512 KiB, sd about 5%.
+        let (path, _) = try run(["temporaries", "200000"], rate: nil)
+        let p = try load(path)
+        XCTAssertEqual(Double(try flat(p, "churnTemporaries", "temporary_objects")), 200_000, accuracy: 50_000)
+        XCTAssertEqual(try flat(p, "keepToExit", "temporary_objects"), 0)
+        // 8 threads each allocating about 400 MB: every one is sampled and labelled.
+        let (threaded, _) = try run(["mt-churn", "200000"], rate: nil)
+        let labels = Set(try load(threaded).samples.flatMap { $0.labels["thread"] ?? [] })
+        XCTAssertEqual(labels.filter { $0.hasPrefix("tid-") }.count, 8, "\(labels)")
+    }
+}
