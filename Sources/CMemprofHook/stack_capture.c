@@ -1,9 +1,19 @@
 // Stack capture for sampled allocations: the return addresses of the calling thread, leaf
 // first, without the hook's own frames. Runs only when a sample is taken.
+//
+// On x86_64 the walk follows the CFI of each frame's code (`.eh_frame`, through the rule
+// cache of unwind_cache.c), so it goes on through code built without frame pointers (glibc,
+// most C libraries) and through signal frames. Every stack word read is inside the
+// window the walk is in: [the current sp, the thread's stack top), or the thread's
+// alternate signal stack while the walk is on it. Elsewhere it walks frame pointers.
+#define _GNU_SOURCE
+#include <signal.h>
 #include <stdint.h>
+#include <ucontext.h>
 #include "state.h"
 #include "sampler.h"
 #include "stack_capture.h"
+#include "unwind_cache.h"
 
 // Bounds of the hook's code, per module (hidden: a preloaded copy and a linked-in copy each
 // see their own).
@@ -14,15 +24,133 @@ static inline int in_hook(uintptr_t pc) {
   return pc >= (uintptr_t)__start_memprof_hook_text && pc < (uintptr_t)__stop_memprof_hook_text;
 }
 
+// A thread's stack is at most this far below its top (larger windows are not trusted).
+#define MAX_STACK ((uintptr_t)512 << 20)
+
+#if defined(__x86_64__)
+
+// The thread's alternate signal stack, asked once per thread and again whenever the stack
+// pointer is not where the thread's stack should be (a thread may install one later).
+static __thread uintptr_t t_alt_lo __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t t_alt_hi __attribute__((tls_model("initial-exec")));
+static __thread int t_alt_known __attribute__((tls_model("initial-exec")));
+
+static void alt_refresh(void) {
+  stack_t ss;
+  t_alt_lo = t_alt_hi = 0;
+  if (sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE) && ss.ss_size > 0) {
+    t_alt_lo = (uintptr_t)ss.ss_sp;
+    t_alt_hi = (uintptr_t)ss.ss_sp + ss.ss_size;
+  }
+  t_alt_known = 1;
+}
+
+static inline int on_thread_stack(uintptr_t sp, uintptr_t top) { return sp < top && top - sp <= MAX_STACK; }
+
+typedef struct window { uintptr_t lo, hi, top; int alt; } window;
+
+static inline int read_word(const window *w, uintptr_t addr, uintptr_t *out) {
+  if (addr < w->lo || addr > w->hi - 8 || (addr & 7)) return 0;
+  *out = *(const uintptr_t *)addr;
+  return 1;
+}
+
+// The window of a stack pointer: the thread's stack, or its alternate signal stack.
+static int window_for(window *w, uintptr_t sp) {
+  int unexpected = !on_thread_stack(sp, w->top) || w->top - sp > ((uintptr_t)8 << 20);
+  if (!t_alt_known || (unexpected && !(sp >= t_alt_lo && sp < t_alt_hi))) alt_refresh();
+  if (sp >= t_alt_lo && sp < t_alt_hi) {
+    w->lo = sp;
+    w->hi = t_alt_hi;
+    w->alt = 1;
+    return 1;
+  }
+  if (!on_thread_stack(sp, w->top)) return 0;
+  w->lo = sp;
+  w->hi = w->top;
+  w->alt = 0;
+  return 1;
+}
+
+// Registers of a frame: the pc (a return address, or exact after a signal frame), rsp, rbp.
+typedef struct regs { uintptr_t pc, sp, fp; int exact; } regs;
+
+// One step to the caller. Returns 0 when the stack ends (or cannot be followed further).
+static int step(window *w, regs *r) {
+  uintptr_t addr = r->exact ? r->pc : r->pc - 1;
+  mp_unwind_rule rule = memprof_unwind_rule(addr, r->exact ? 0 : r->pc);
+  uintptr_t cfa, ra, fp = r->fp;
+  switch (rule.cfa_kind) {
+  case MP_CFA_RSP: cfa = r->sp + (intptr_t)rule.cfa_off; break;
+  case MP_CFA_RBP: if (r->fp == 0) return 0; cfa = r->fp + (intptr_t)rule.cfa_off; break;
+  case MP_CFA_DEREF_RBP: if (r->fp == 0 || !read_word(w, r->fp + (intptr_t)rule.cfa_off, &cfa)) return 0; break;
+  case MP_CFA_DEREF_RSP: if (!read_word(w, r->sp + (intptr_t)rule.cfa_off, &cfa)) return 0; break;
+  case MP_CFA_SIGNAL: {
+    // rsp points at the ucontext the kernel saved when the signal arrived.
+    uintptr_t uc = r->sp, pc, sp;
+    if (!read_word(w, uc + __builtin_offsetof(ucontext_t, uc_mcontext.gregs[REG_RIP]), &pc) ||
+        !read_word(w, uc + __builtin_offsetof(ucontext_t, uc_mcontext.gregs[REG_RSP]), &sp) ||
+        !read_word(w, uc + __builtin_offsetof(ucontext_t, uc_mcontext.gregs[REG_RBP]), &fp))
+      return 0;
+    if (sp >= w->lo && sp < w->hi) {
+      if (sp <= uc) return 0;  // the interrupted frames are above the handler's
+      w->lo = sp;
+    } else if (!w->alt || !window_for(w, sp) || w->alt) {
+      return 0;  // only a handler on the alternate stack interrupts code on another stack
+    }
+    *r = (regs){.pc = pc, .sp = sp, .fp = fp, .exact = 1};
+    return pc >= 4096;
+  }
+  default: return 0;  // MP_CFA_END (the outermost frame) or no usable rule
+  }
+  if (cfa <= r->sp || cfa > w->hi || !read_word(w, cfa + rule.ra_off, &ra)) return 0;
+  switch (rule.rbp_kind) {
+  case MP_RBP_SAME: break;
+  case MP_RBP_AT_CFA: if (!read_word(w, cfa + rule.rbp_off, &fp)) fp = 0; break;
+  case MP_RBP_AT_RBP: if (r->fp == 0 || !read_word(w, r->fp + rule.rbp_off, &fp)) fp = 0; break;
+  case MP_RBP_AT_RSP: if (!read_word(w, r->sp + rule.rbp_off, &fp)) fp = 0; break;
+  case MP_RBP_VAL_CFA: fp = cfa + rule.rbp_off; break;
+  default: fp = 0; break;
+  }
+  w->lo = cfa;
+  *r = (regs){.pc = ra, .sp = cfa, .fp = fp, .exact = 0};
+  return ra >= 4096;
+}
+
+// `frame` is the frame address of a hook function (it keeps a frame pointer): the state
+// after it returns is pc = frame[1], rsp = frame + 16, rbp = frame[0].
+uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller, uint64_t *pcs) {
+  uint32_t depth = 0;
+  if (caller >= 4096 && !in_hook(caller)) pcs[depth++] = caller;
+  uintptr_t sp;
+  __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+  window w = {.top = top};
+  if (top == 0 || !window_for(&w, sp) || frame < w.lo || (frame & 7)) return depth;
+  regs r = {.sp = frame + 16};
+  if (!read_word(&w, frame, &r.fp) || !read_word(&w, frame + 8, &r.pc) || r.pc < 4096) return depth;
+  int first = 1;
+  for (int steps = 0; depth < MP_MAX_DEPTH && steps < 4 * MP_MAX_DEPTH; steps++) {
+    uintptr_t pc = r.exact ? r.pc + 1 : r.pc;  // every reported address is a return address
+    if (!in_hook(pc)) {
+      if (!(first && pc == caller)) pcs[depth++] = pc;
+      first = 0;
+    }
+    if (!step(&w, &r)) break;
+  }
+  return depth;
+}
+
+#else
+
 // Walks frame pointers from `fp`, within [fp, top): every address read is on this thread's
-// stack, so a frame without a frame pointer (glibc) ends the walk or yields odd return
-// addresses, never a fault. `caller` is the interposer's own return address: first, and
-// not repeated when the walk finds it too (it does when the interposer kept a frame).
+// stack, so a frame without a frame pointer ends the walk or yields odd return addresses,
+// never a fault. `caller` is the interposer's own return address: first, and not repeated
+// when the walk finds it too (it does when the interposer kept a frame).
 uint32_t memprof_capture_stack(uintptr_t fp, uintptr_t top, uintptr_t caller, uint64_t *pcs) {
   uint32_t depth = 0;
   if (caller >= 4096 && !in_hook(caller)) pcs[depth++] = caller;
   uintptr_t lo = fp;
-  if (top <= lo || top - lo > (512u << 20)) return depth;
+  if (top <= lo || top - lo > MAX_STACK) return depth;
   int first = 1;
   while (depth < MP_MAX_DEPTH && fp >= lo && fp + 16 <= top && (fp & 7) == 0) {
     uintptr_t ret = ((uintptr_t *)fp)[1];
@@ -37,4 +165,4 @@ uint32_t memprof_capture_stack(uintptr_t fp, uintptr_t top, uintptr_t caller, ui
   }
   return depth;
 }
-
+#endif
