@@ -68,7 +68,7 @@ final class LoadTests: XCTestCase {
         case "/debug/pprof/heap", "/debug/pprof/allocs":
             let profile = try Profile.parse(response.body)
             guard profile.sampleTypes == HeapProfile.sampleTypes,
-                  profile.defaultSampleType == (route.hasSuffix("allocs") ? "alloc_space" : "") else {
+                  profile.defaultSampleType == (route.hasSuffix("allocs") ? "alloc_space" : "inuse_space") else {
                 throw RawHTTPError(description: "unexpected profile header")
             }
         case "/debug/pprof/heap?debug=1":
