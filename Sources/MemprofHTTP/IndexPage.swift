@@ -12,6 +12,9 @@ enum IndexPage {
               description: "A sampling of all past memory allocations (default sample type alloc_space)."),
         Entry(name: "cmdline", href: "cmdline",
               description: "The command line invocation of the current program."),
+        Entry(name: "delta_heap", href: "delta_heap",
+              description: "The heap profile with alloc_* counted since the previous request of this route "
+                  + "(Pyroscope's godeltaprof, for Grafana Alloy's godeltaprof_memory); inuse_* as /heap."),
         Entry(name: "heap", href: "heap?debug=1",
               description: "A sampling of memory allocations of live objects. You can specify the gc GET parameter "
                   + "to give free memory back to the operating system (malloc_trim) before taking the heap sample."),

@@ -12,7 +12,9 @@ extension MemprofRequestHandler {
             return .error(error.status, error.message)
         }
         if let seconds = parameters.seconds {
-            if kind == .peak { return .error(400, "the peak profile has no delta: drop seconds=") }
+            if kind == .peak || kind == .deltaHeap {
+                return .error(400, "the \(kind.rawValue) profile takes no seconds= (it is not a delta over a wait)")
+            }
             return await serveDelta(kind, seconds: seconds,
                                     symbolize: parameters.symbolize ?? state.configuration.symbolizeProfiles)
         }
@@ -21,7 +23,8 @@ extension MemprofRequestHandler {
         let asText = parameters.debug != 0
         // Text names functions: it is always symbolized.
         let symbolize = asText || (parameters.symbolize ?? state.configuration.symbolizeProfiles)
-        // Requests asking for the same thing while it is being built share the build.
+        // Requests asking for the same thing while it is being built share the build (each
+        // delta_heap request moves the baseline: concurrent ones share one step).
         let key = "\(kind.rawValue) debug=\(parameters.debug) gc=\(releaseFirst) symbolize=\(symbolize)"
         return await state.sharedBuilds.response(for: key) {
             await gated(kind) {
@@ -29,9 +32,10 @@ extension MemprofRequestHandler {
                     let release = Memprof.releaseFreeMemory()
                     state.logger.debug("gc=1: \(release)")
                 }
-                let profile = try HeapProfile.snapshot(defaultSampleType: kind.defaultSampleType,
+                var profile = try HeapProfile.snapshot(defaultSampleType: kind.defaultSampleType,
                                                        symbolizer: try state.symbolizer(), symbolize: symbolize,
                                                        peak: kind == .peak)
+                if kind == .deltaHeap { profile = state.deltaHeap.delta(profile) }
                 if asText {
                     return .text(try profile.legacyHeapText(trailer: MemStats.read().goStyleTrailer))
                 }

@@ -16,6 +16,7 @@ import Glibc
 /// - `/debug/pprof/heap`: gzipped profile.proto, default sample type inuse_space;
 ///   `/debug/pprof/allocs`: the same data, default sample type alloc_space.
 ///   `/debug/pprof/peak`: the heap at its high-water mark (`HeapProfile.writePeak(to:)`).
+///   `/debug/pprof/delta_heap`: Pyroscope's godeltaprof: alloc_* since the previous request.
 ///   `?debug=1` (or 2): Go's legacy text with a MemStats block. `?gc=1` (heap only): give
 ///   free memory back to the OS first (`Memprof.releaseFreeMemory()`, glibc's `malloc_trim`),
 ///   our counterpart of Go's forced GC. `?seconds=N`: the profile N seconds later minus the
@@ -173,6 +174,7 @@ enum Route: Equatable {
         case "/debug/pprof/heap": self = .profile(.heap)
         case "/debug/pprof/allocs": self = .profile(.allocs)
         case "/debug/pprof/peak": self = .profile(.peak)
+        case "/debug/pprof/delta_heap": self = .profile(.deltaHeap)
         case "/debug/pprof/cmdline": self = .cmdline
         case "/debug/pprof/symbol": self = .symbol
         case "/debug/memstats": self = .memstats
@@ -185,6 +187,7 @@ enum Route: Equatable {
 /// The views of the heap profile: Go's two, and the heap at its peak.
 enum ProfileKind: String, Sendable {
     case heap, allocs, peak
+    case deltaHeap = "delta_heap"
 
     /// The sample type tools show first: inuse_space (the builder names it: with the
     /// temporaries after Go's four types, "the last" would not be it), alloc_space for allocs.
@@ -198,6 +201,7 @@ final class HandlerState: Sendable {
     let token: BearerToken?
     let gate: ProfileGate
     let sharedBuilds = SharedBuilds()
+    let deltaHeap = DeltaHeapBaseline()
     let metrics: MemprofMetricsCollector
     let deltasInProgress = Atomic<Int>(0)
 
