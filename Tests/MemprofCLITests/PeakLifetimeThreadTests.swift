@@ -15,13 +15,7 @@ final class PeakLifetimeThreadTests: XCTestCase {
 
     /// Sum of one sample type over samples whose leaf function's name contains `name`.
     private func flat(_ p: Profile, _ name: String, _ type: String) throws -> Int64 {
-        let i = try index(p, type)
-        let functions = Dictionary(uniqueKeysWithValues: p.functions.map { ($0.id, $0.name) })
-        let locations = Dictionary(uniqueKeysWithValues: p.locations.map { ($0.id, $0) })
-        return p.samples.filter { s in
-            guard let leaf = s.locationIDs.first, let line = locations[leaf]?.lines.first else { return false }
-            return functions[line.functionID]?.contains(name) == true
-        }.reduce(0) { $0 + $1.values[i] }
+        leafTotal(p, name, index: try index(p, type))
     }
 
     private func run(_ workload: [String], rate: Int?, extra: [String] = []) throws -> (String, Completed) {

@@ -11,6 +11,13 @@ final class RunDumpTests: XCTestCase {
         return p.samples.reduce(0) { $0 + $1.values[3] }
     }
 
+    /// The program's pid, from the summary's "(pid N)".
+    private func childPid(_ stderr: String) throws -> String {
+        try XCTUnwrap(stderr.range(of: #"\(pid (\d+)\)"#, options: .regularExpression).map {
+            String(stderr[$0].dropFirst(5).dropLast())
+        }, stderr)
+    }
+
     private func dumps(_ base: String, pid: String) -> [String] {
         let dir = (base as NSString).deletingLastPathComponent
         let stem = ((base as NSString).lastPathComponent as NSString).deletingPathExtension  // "x.pb"
@@ -28,9 +35,7 @@ final class RunDumpTests: XCTestCase {
                                environment: ["MEMPROF_PRELOAD_LIB": hookCopy])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("while the program runs"), r.stderr)
-        let pid = try XCTUnwrap(r.stderr.range(of: #"\(pid (\d+)\)"#, options: .regularExpression).map {
-            String(r.stderr[$0].dropFirst(5).dropLast())
-        })
+        let pid = try childPid(r.stderr)
         let written = dumps(base, pid: pid)
         XCTAssertEqual(written.count, 1, "one threshold profile: \(written), \(r.stderr)")
         // Written when the heap had just crossed 40 MiB, well before it reached 100 MiB.
@@ -51,9 +56,7 @@ final class RunDumpTests: XCTestCase {
                                                     product("memprof-workload"), "signal-dump", "500"],
                                environment: ["MEMPROF_PRELOAD_LIB": hookCopy])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let pid = try XCTUnwrap(r.stderr.range(of: #"\(pid (\d+)\)"#, options: .regularExpression).map {
-            String(r.stderr[$0].dropFirst(5).dropLast())
-        })
+        let pid = try childPid(r.stderr)
         let written = dumps(base, pid: pid)
         XCTAssertEqual(written.count, 1, "\(written), \(r.stderr)")
         // The 10 MB block the program keeps is in it.

@@ -9,15 +9,7 @@ final class RunProfileTests: XCTestCase {
         try Profile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
     }
 
-    /// Sum of one value over samples whose leaf function contains `name`.
-    private func flat(_ p: Profile, _ name: String, index: Int) -> Int64 {
-        let functions = Dictionary(uniqueKeysWithValues: p.functions.map { ($0.id, $0.name) })
-        let locations = Dictionary(uniqueKeysWithValues: p.locations.map { ($0.id, $0) })
-        return p.samples.filter { s in
-            guard let leaf = s.locationIDs.first, let line = locations[leaf]?.lines.first else { return false }
-            return functions[line.functionID]?.contains(name) == true
-        }.reduce(0) { $0 + $1.values[index] }
-    }
+    private func flat(_ p: Profile, _ name: String, index: Int) -> Int64 { leafTotal(p, name, index: index) }
 
     private func runSeed(rate: Int?) throws -> Profile {
         let out = scratch.appendingPathComponent("seed-\(rate ?? 0)-\(UUID().uuidString).pb.gz").path

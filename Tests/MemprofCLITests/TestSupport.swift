@@ -1,4 +1,5 @@
 import Foundation
+import MemprofProfile
 import XCTest
 
 /// Where `swift build` put the products: beside the test bundle.
@@ -97,6 +98,16 @@ func memprofRun(_ command: [String]) throws -> ([String: Any], Completed) {
                            environment: ["MEMPROF_PRELOAD_LIB": hookCopy, "INDEPENDENT_COUNTER_OUT": sameLength])
     let data = try Data(contentsOf: URL(fileURLWithPath: json))
     return (try JSONSerialization.jsonObject(with: data) as! [String: Any], r)
+}
+
+/// Sum of the values at `index` over samples whose leaf function's name contains `name`.
+func leafTotal(_ p: Profile, _ name: String, index: Int) -> Int64 {
+    let functions = Dictionary(uniqueKeysWithValues: p.functions.map { ($0.id, $0.name) })
+    let locations = Dictionary(uniqueKeysWithValues: p.locations.map { ($0.id, $0) })
+    return p.samples.filter { s in
+        guard let leaf = s.locationIDs.first, let line = locations[leaf]?.lines.first else { return false }
+        return functions[line.functionID]?.contains(name) == true
+    }.reduce(0) { $0 + $1.values[index] }
 }
 
 func uint(_ any: Any?) -> UInt64 { (any as? NSNumber)?.uint64Value ?? UInt64.max }
