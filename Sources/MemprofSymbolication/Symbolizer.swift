@@ -33,7 +33,7 @@ public final class Symbolizer: @unchecked Sendable {
     private var knownCapabilities: [Int: (hasSymbols: Bool, hasDebugInfo: Bool)] = [:]
     private var cache: [UInt64: [SymbolizedFrame]] = [:]
     private var cacheBytes = 0
-    private var limit = 256 << 10
+    private var limit = 1 << 20
     private var lastReload: Int64 = 0
 
     /// Reads the loaded modules of process `pid` (nil: this process) from `/proc/PID/maps`.
@@ -58,7 +58,9 @@ public final class Symbolizer: @unchecked Sendable {
     }
 
     /// Most bytes (estimated) of resolved frames kept for later requests; 0 keeps none.
-    /// Default 256 KiB. When a batch would pass it, the cache is emptied first.
+    /// Default 1 MiB (a few thousand addresses). When a batch would pass it, only the
+    /// addresses of that batch are kept: a profile's addresses stay cached from one request
+    /// to the next, so modules are not read again for them.
     public var cacheLimit: Int {
         get { locked { limit } }
         set { locked { limit = max(0, newValue); if cacheBytes > limit { clearCache() } } }
@@ -194,7 +196,7 @@ public final class Symbolizer: @unchecked Sendable {
                     }
                 }
             }
-            remember(byModule.values.joined(), from: result)
+            remember(result)
             // Nothing read for this batch stays resident: file pages go back to the page
             // cache, and inflated debug sections are not kept (their addresses are cached).
             for index in byModule.keys {
@@ -208,15 +210,31 @@ public final class Symbolizer: @unchecked Sendable {
         }
     }
 
-    /// Keeps the frames of `addresses` for later batches, within the byte limit.
-    private func remember<S: Sequence>(_ addresses: S, from result: [UInt64: [SymbolizedFrame]]) where S.Element == UInt64 {
+    /// Keeps the frames of a batch for later batches, within the byte limit: when the new
+    /// entries do not fit, the entries of other batches are dropped first.
+    private func remember(_ result: [UInt64: [SymbolizedFrame]]) {
         guard limit > 0 else { return }
-        for address in addresses {
-            guard let frames = result[address] else { continue }
+        var added: [(UInt64, Int)] = []
+        var addedBytes = 0
+        for (address, frames) in result where cache[address] == nil {
             let bytes = Self.estimatedBytes(frames)
-            if cacheBytes + bytes > limit { clearCache() }
-            guard bytes <= limit else { continue }
-            cache[address] = frames
+            added.append((address, bytes))
+            addedBytes += bytes
+        }
+        if cacheBytes + addedBytes > limit {
+            var kept: [UInt64: [SymbolizedFrame]] = [:]
+            var keptBytes = 0
+            for (address, frames) in cache where result[address] != nil {
+                let bytes = Self.estimatedBytes(frames)
+                if keptBytes + bytes > limit { break }
+                kept[address] = frames
+                keptBytes += bytes
+            }
+            cache = kept
+            cacheBytes = keptBytes
+        }
+        for (address, bytes) in added where cacheBytes + bytes <= limit {
+            cache[address] = result[address]
             cacheBytes += bytes
         }
     }
