@@ -36,15 +36,19 @@ runs="${FUZZ_RUNS:-}"
 binary() {  # the executable of target $1
     if [ "$1" = FuzzHTTPRequest ]; then echo "$scratch-fuzzer-only/release/$1"; else echo "$scratch/release/$1"; fi
 }
+mkdir -p "$scratch/logs"
 for target in "${targets[@]}"; do
     sanitizers=fuzzer,address dir="$scratch"
     [ "$target" = FuzzHTTPRequest ] && sanitizers=fuzzer dir="$scratch-fuzzer-only"
     echo "== building $target (-sanitize=$sanitizers)"
-    swift build -c release --package-path Fuzz --scratch-path "$dir" --product "$target" \
+    if ! swift build -c release --package-path Fuzz --scratch-path "$dir" --product "$target" \
         -Xswiftc -sanitize="$sanitizers" -Xswiftc -parse-as-library \
-        -Xcc -fsanitize="${sanitizers/fuzzer/fuzzer-no-link}" -Xswiftc -use-ld=lld 2>&1 |
-        grep -E "error|Compiling Fuzz|complete" || true
-    [ -x "$(binary "$target")" ] || { echo "build of $target failed" >&2; exit 2; }
+        -Xcc -fsanitize="${sanitizers/fuzzer/fuzzer-no-link}" -Xswiftc -use-ld=lld >"$scratch/logs/build-$target.log" 2>&1; then
+        grep -E "error" "$scratch/logs/build-$target.log" | head -5 >&2
+        echo "build of $target failed (log: $scratch/logs/build-$target.log); not fuzzing an old binary" >&2
+        exit 2
+    fi
+    grep -E "complete" "$scratch/logs/build-$target.log" || true
 done
 
 found=0
@@ -66,7 +70,7 @@ for target in "${targets[@]}"; do
     for dir in "${seeds[@]}"; do [ -d "$dir" ] && existing+=("$dir"); done
     limit=(-max_total_time="$seconds")
     [ -n "$runs" ] && limit=(-runs="$runs")
-    log="$scratch/logs/$target.log"
+    log="$scratch/logs/$target-$(date -u +%Y%m%dT%H%M%S).log"
     echo "== fuzzing $target (${runs:+$runs inputs}${runs:-$seconds s}), log in $log"
     before=$(ls "$scratch/artifacts" | grep -c "^$target-" || true)
     # The Swift backtracer would fight ASan's own report; leaks are checked by libFuzzer.
@@ -74,7 +78,7 @@ for target in "${targets[@]}"; do
         "$(binary "$target")" "${limit[@]}" -max_len="$max_len" -rss_limit_mb=2048 -timeout=20 \
         -print_final_stats=1 -artifact_prefix="$scratch/artifacts/$target-" \
         "$corpus" "${existing[@]}" >"$log" 2>&1 || true
-    grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb" "$log" || true
+    grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb" "$log" || true
     after=$(ls "$scratch/artifacts" | grep -c "^$target-" || true)
     if [ "$after" -gt "$before" ]; then
         found=1
