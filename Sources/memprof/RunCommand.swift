@@ -8,14 +8,19 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a program under the hook and print exact allocation totals when it ends.",
         discussion: """
-            The program needs no change: the hook is injected with LD_PRELOAD. Its exit status
-            is passed through (128 + N when it is killed by signal N). The totals are complete
-            however it ends: exit, _exit, SIGINT, SIGTERM, even SIGKILL.
+            The program needs no change: the hook is injected with LD_PRELOAD. Its
+            exit status is passed through (128 + N when it is killed by signal N).
+            The totals are complete however it ends: exit, _exit, SIGINT, SIGTERM,
+            even SIGKILL.
 
-            Example:
+            Examples:
               memprof run --summary-json summary.json -- python3 -c 'x = [0] * 10**6'
-              memprof run --threshold 2GB -o heap.pb.gz -- ./server   # the profile before the OOM kill
-              memprof run --signal USR2 -- ./server                   # kill -USR2 PID: a profile now
+              memprof run --threshold 2GB -o heap.pb.gz -- ./server
+                  the profile before the OOM kill
+              memprof run --signal USR2 -- ./server
+                  kill -USR2 PID: a profile now
+              memprof run --timeline timeline.html -- ./batch
+                  a chart of live heap and RSS over time
             """
     )
 
@@ -36,6 +41,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write a heap profile each time this signal (USR2, 12) reaches the program or memprof; default MEMPROF_PROFILE_SIGNAL.", valueName: "NAME"))
     var signal: String?
+
+    @Option(help: ArgumentHelp("Write a chart of live heap and RSS over time (HTML) to this file when the program ends.", valueName: "FILE"))
+    var timeline: String?
 
     @Argument(parsing: .postTerminator, help: "The program and its arguments (after --).")
     var command: [String] = []
@@ -72,6 +80,7 @@ struct RunCommand: ParsableCommand {
         guard let library = PreloadLibraryLocator.find() else {
             throw ValidationError("cannot find the preload library (set MEMPROF_PRELOAD_LIB)")
         }
+        let timelineRecorder = TimelineRecorder.start(timeline)
         let result: PreloadRun.Result
         do {
             // Without a profile to write only the exact counters are wanted: sampling stays off.
@@ -87,6 +96,7 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("memprof: \(failure.description)\n".utf8))
             throw ExitCode(127)
         }
+        timelineRecorder?.finish(command: command, result: result)
         if let line = result.traceExitLine { FileHandle.standardError.write(Data(line.utf8)) }
         let profile = output == nil ? nil : result.heapProfile()
         let summary = RunSummary(command: command, result: result, profile: profile)
