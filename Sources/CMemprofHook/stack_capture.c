@@ -75,16 +75,18 @@ static int window_for(window *w, uintptr_t sp) {
 // Registers of a frame: the pc (a return address, or exact after a signal frame), rsp, rbp.
 typedef struct regs { uintptr_t pc, sp, fp; int exact; } regs;
 
-// One step to the caller. Returns 0 when the stack ends (or cannot be followed further).
-static int step(window *w, regs *r) {
-  uintptr_t addr = r->exact ? r->pc : r->pc - 1;
-  mp_unwind_rule rule = memprof_unwind_rule(addr, r->exact ? 0 : r->pc);
+// One step to the caller, for any rule. Returns 0 when the stack ends (or cannot be
+// followed further). The walk below inlines the common rules and calls this for the rest.
+__attribute__((noinline)) static int step(window *w, regs *r, uint64_t rule) {
+  intptr_t cfa_off = (int32_t)(uint32_t)(rule >> 32);
+  intptr_t rbp_off = (int16_t)(uint16_t)(rule >> 16);
+  intptr_t ra_off = (int8_t)(uint8_t)(rule >> 8);
   uintptr_t cfa, ra, fp = r->fp;
-  switch (rule.cfa_kind) {
-  case MP_CFA_RSP: cfa = r->sp + (intptr_t)rule.cfa_off; break;
-  case MP_CFA_RBP: if (r->fp == 0) return 0; cfa = r->fp + (intptr_t)rule.cfa_off; break;
-  case MP_CFA_DEREF_RBP: if (r->fp == 0 || !read_word(w, r->fp + (intptr_t)rule.cfa_off, &cfa)) return 0; break;
-  case MP_CFA_DEREF_RSP: if (!read_word(w, r->sp + (intptr_t)rule.cfa_off, &cfa)) return 0; break;
+  switch (rule & 7) {
+  case MP_CFA_RSP: cfa = r->sp + cfa_off; break;
+  case MP_CFA_RBP: if (r->fp == 0) return 0; cfa = r->fp + cfa_off; break;
+  case MP_CFA_DEREF_RBP: if (r->fp == 0 || !read_word(w, r->fp + cfa_off, &cfa)) return 0; break;
+  case MP_CFA_DEREF_RSP: if (!read_word(w, r->sp + cfa_off, &cfa)) return 0; break;
   case MP_CFA_SIGNAL: {
     // rsp points at the ucontext the kernel saved when the signal arrived.
     uintptr_t uc = r->sp, pc, sp;
@@ -103,17 +105,20 @@ static int step(window *w, regs *r) {
   }
   default: return 0;  // MP_CFA_END (the outermost frame) or no usable rule
   }
-  if (cfa <= r->sp || cfa > w->hi || !read_word(w, cfa + rule.ra_off, &ra)) return 0;
-  switch (rule.rbp_kind) {
+  if (cfa <= r->sp || cfa > w->hi || !read_word(w, cfa + ra_off, &ra)) return 0;
+  switch ((rule >> 3) & 7) {
   case MP_RBP_SAME: break;
-  case MP_RBP_AT_CFA: if (!read_word(w, cfa + rule.rbp_off, &fp)) fp = 0; break;
-  case MP_RBP_AT_RBP: if (r->fp == 0 || !read_word(w, r->fp + rule.rbp_off, &fp)) fp = 0; break;
-  case MP_RBP_AT_RSP: if (!read_word(w, r->sp + rule.rbp_off, &fp)) fp = 0; break;
-  case MP_RBP_VAL_CFA: fp = cfa + rule.rbp_off; break;
+  case MP_RBP_AT_CFA: if (!read_word(w, cfa + rbp_off, &fp)) fp = 0; break;
+  case MP_RBP_AT_RBP: if (r->fp == 0 || !read_word(w, r->fp + rbp_off, &fp)) fp = 0; break;
+  case MP_RBP_AT_RSP: if (!read_word(w, r->sp + rbp_off, &fp)) fp = 0; break;
+  case MP_RBP_VAL_CFA: fp = cfa + rbp_off; break;
   default: fp = 0; break;
   }
   w->lo = cfa;
-  *r = (regs){.pc = ra, .sp = cfa, .fp = fp, .exact = 0};
+  r->pc = ra;
+  r->sp = cfa;
+  r->fp = fp;
+  r->exact = 0;
   return ra >= 4096;
 }
 
@@ -129,13 +134,39 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   regs r = {.sp = frame + 16};
   if (!read_word(&w, frame, &r.fp) || !read_word(&w, frame + 8, &r.pc) || r.pc < 4096) return depth;
   int first = 1;
+  // The walk's state in locals (registers): pc, sp, fp and the window [lo, hi).
+  uintptr_t pc = r.pc, fp = r.fp, lo = w.lo, hi = w.hi;
+  sp = r.sp;
+  int exact = 0;
   for (int steps = 0; depth < MP_MAX_DEPTH && steps < 4 * MP_MAX_DEPTH; steps++) {
-    uintptr_t pc = r.exact ? r.pc + 1 : r.pc;  // every reported address is a return address
-    if (!in_hook(pc)) {
-      if (!(first && pc == caller)) pcs[depth++] = pc;
+    uintptr_t reported = pc + (uintptr_t)exact;  // every reported address is a return address
+    if (!in_hook(reported)) {
+      if (!(first && reported == caller)) pcs[depth++] = reported;
       first = 0;
     }
-    if (!step(&w, &r)) break;
+    uint64_t rule = memprof_unwind_rule(pc - 1 + (uintptr_t)exact, exact ? 0 : pc);
+    uint64_t kind = rule & 7, rbp_kind = (rule >> 3) & 7;
+    intptr_t cfa_off = (int32_t)(uint32_t)(rule >> 32), ra_off = (int8_t)(uint8_t)(rule >> 8);
+    // Common rules: CFA from rsp or rbp; rbp unchanged or saved relative to the CFA.
+    if (LIKELY((kind == MP_CFA_RSP || (kind == MP_CFA_RBP && fp != 0)) && rbp_kind <= MP_RBP_AT_CFA)) {
+      uintptr_t cfa = (kind == MP_CFA_RSP ? sp : fp) + cfa_off;
+      uintptr_t ra_at = cfa + ra_off, fp_at = cfa + (intptr_t)(int16_t)(uint16_t)(rule >> 16);
+      if (cfa <= sp || cfa > hi || ra_at < lo || ra_at > hi - 8 || (ra_at & 7)) break;
+      if (rbp_kind == MP_RBP_AT_CFA) {
+        if (fp_at >= lo && fp_at <= hi - 8 && !(fp_at & 7)) fp = *(const uintptr_t *)fp_at;
+        else fp = 0;
+      }
+      pc = *(const uintptr_t *)ra_at;
+      sp = lo = cfa;
+      exact = 0;
+      if (pc < 4096) break;
+      continue;
+    }
+    w.lo = lo;
+    w.hi = hi;
+    r = (regs){.pc = pc, .sp = sp, .fp = fp, .exact = exact};
+    if (!step(&w, &r, rule)) break;
+    pc = r.pc, sp = r.sp, fp = r.fp, exact = r.exact, lo = w.lo, hi = w.hi;
   }
   return depth;
 }

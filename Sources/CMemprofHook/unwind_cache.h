@@ -1,16 +1,43 @@
 // Private: the unwind rule of a code address, cached without locks.
+//
+// The cache is a direct-mapped table of (key, rule) words, written and read without locks.
+// A writer stores the rule, then the key; the key is the address xor a hash of the rule
+// (and of the module, see unwind_cache.c), so a reader that sees half of one write and half
+// of another finds a key that does not match and takes the slow path.
 #ifndef MEMPROF_UNWIND_CACHE_H
 #define MEMPROF_UNWIND_CACHE_H
 #include <stdint.h>
 #include "state.h"
 #include "unwind_rule.h"
 
-/// The rule to step out of the frame whose code is at `addr` (return address - 1, or the
-/// interrupted pc itself after a signal frame when `ret` is 0; `ret` the return address
-/// otherwise). Code without CFI in a module, or outside any module, gets the frame-pointer
-/// rule. A cache hit costs a hash and two loads; a miss reads the module's `.eh_frame`.
-/// Never allocates, never locks, async-signal-safe.
-HIDDEN mp_unwind_rule memprof_unwind_rule(uintptr_t addr, uintptr_t ret);
+#define MP_UNWIND_CACHE_BITS 15
+typedef struct mp_unwind_entry { uint64_t key, rule; } mp_unwind_entry;
+extern mp_unwind_entry memprof_unwind_cache[1u << MP_UNWIND_CACHE_BITS] HIDDEN;
+
+static inline uint64_t mp_unwind_key(uintptr_t addr, uint64_t rule, uintptr_t module) {
+  return (uint64_t)addr ^ ((rule ^ (uint64_t)module) * 0x9E3779B97F4A7C15ull + 0x6a09e667f3bcc909ull);
+}
+
+static inline mp_unwind_entry *mp_unwind_slot(uintptr_t addr) {
+  return &memprof_unwind_cache[(uint32_t)(((uint64_t)addr * 0xff51afd7ed558ccdull) >> (64 - MP_UNWIND_CACHE_BITS))];
+}
+
+/// The packed rule of `addr` (see memprof_unwind_rule) on the slow path: a cache miss, or
+/// code of a module loaded after start-up (checked against the loaded module each time).
+HIDDEN uint64_t memprof_unwind_rule_slow(uintptr_t addr, uintptr_t ret);
+
+/// The packed rule to step out of the frame whose code is at `addr` (return address - 1,
+/// or the interrupted pc itself after a signal frame when `ret` is 0; `ret` the return
+/// address otherwise). Code without CFI in a module, or outside any module, gets the
+/// frame-pointer rule. A hit costs a multiply, two loads and a compare; a miss reads the
+/// module's `.eh_frame`. Never allocates, never locks, async-signal-safe.
+static inline uint64_t memprof_unwind_rule(uintptr_t addr, uintptr_t ret) {
+  mp_unwind_entry *e = mp_unwind_slot(addr);
+  uint64_t rule = __atomic_load_n(&e->rule, __ATOMIC_RELAXED);
+  uint64_t key = __atomic_load_n(&e->key, __ATOMIC_RELAXED);
+  if (__builtin_expect((rule & MP_RULE_PERMANENT) && key == mp_unwind_key(addr, rule, 0), 1)) return rule;
+  return memprof_unwind_rule_slow(addr, ret);
+}
 
 /// Bytes the cache occupies (static, touched page by page as it fills).
 HIDDEN uint64_t memprof_unwind_cache_bytes(void);
