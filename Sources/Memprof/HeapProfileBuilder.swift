@@ -25,6 +25,9 @@ struct HeapProfileBuilder {
     /// their allocator frames, which `ProfileSymbolizer` trims when it names them.
     var symbolize = true
 
+    /// Keep the Swift runtime's frames at the leaf end (only the allocator plumbing goes).
+    var keepRuntimeFrames = AllocatorFrames.keepRuntimeFramesFromEnvironment
+
     /// The heap at its peak: inuse_* are the sampled blocks live when the heap was last
     /// copied at its high-water mark (alloc_* and temporary_* are the totals until now).
     var peak = false
@@ -88,13 +91,18 @@ struct HeapProfileBuilder {
         var calls = Set<UInt64>()
         if symbolize { for bucket in samples.buckets { for pc in bucket.stack { calls.insert(pc &- 1) } } }
         let resolved = calls.isEmpty ? [:] : symbolizer.symbolize(Array(calls))
-        builder.resolved = resolved
-        var isPlumbing: [UInt64: Bool] = [:]
+        // Allocator plumbing and the Swift runtime go from the leaf end (trimming may drop
+        // inlined runtime frames of a leaf address from `resolved`), so the user's code is flat.
+        var resolvedForProfile = resolved
+        var stacks: [[UInt64]] = []
         for bucket in samples.buckets {
-            var stack = Array(bucket.stack)
-            while symbolize, stack.count > 1, let leaf = stack.first, plumbingFrame(leaf, resolved, cache: &isPlumbing) {
-                stack.removeFirst()
-            }
+            stacks.append(symbolize ? AllocatorFrames.trimLeaf(Array(bucket.stack), resolved: &resolvedForProfile,
+                                                              keepRuntime: keepRuntimeFrames) { symbolizer.symbolize($0) }
+                                    : Array(bucket.stack))
+        }
+        builder.resolved = resolvedForProfile
+        for (bucket, trimmed) in zip(samples.buckets, stacks) {
+            var stack = trimmed
             // pprof drops samples without locations: a stack that could not be walked keeps
             // its bytes under one unknown location.
             if stack.isEmpty { stack = [0] }
@@ -119,14 +127,6 @@ struct HeapProfileBuilder {
                 + "never sampled); its sampler tables hold \(own.samplerTables + own.counterSlots) bytes outside the heap")
         }
         return builder.build()
-    }
-
-    private func plumbingFrame(_ pc: UInt64, _ resolved: [UInt64: [SymbolizedFrame]], cache: inout [UInt64: Bool]) -> Bool {
-        if let known = cache[pc] { return known }
-        let frames = resolved[pc &- 1] ?? symbolizer.symbolize(pc &- 1)
-        let result = AllocatorFrames.isPlumbing(frames)
-        cache[pc] = result
-        return result
     }
 
     /// Go's unbiasing of heap samples: a block of `size` bytes is sampled with probability

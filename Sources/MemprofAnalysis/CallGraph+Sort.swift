@@ -4,8 +4,8 @@ extension CallGraph {
     mutating func sortNodes(cumulative: Bool) {
         let keyed = nodes.map { i -> (i: Int, name: String, primary: Int64, secondary: Int64) in
             let n = allNodes[i]
-            return cumulative ? (i, n.info.printableName, abs64(n.cum), abs64(n.flat))
-                : (i, n.info.printableName, abs64(n.flat), abs64(n.cum))
+            return cumulative ? (i, n.info.sortingName, abs64(n.cum), abs64(n.flat))
+                : (i, n.info.sortingName, abs64(n.flat), abs64(n.cum))
         }
         let sorted = keyed.sorted { a, b in
             if a.primary != b.primary { return a.primary > b.primary }

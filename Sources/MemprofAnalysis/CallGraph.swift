@@ -2,6 +2,9 @@
 struct NodeInfo: Hashable, Sendable {
     var name: String = ""
     var originalName: String = ""
+    /// The name before readable names shortened it (empty when they did not): two functions
+    /// whose short names agree stay two entries, and ties sort as go tool pprof sorts them.
+    var fullName: String = ""
     var address: UInt64 = 0
     var file: String = ""
     var startLine: Int64 = 0
@@ -10,7 +13,12 @@ struct NodeInfo: Hashable, Sendable {
 
     /// The entry's name as reports print it: address, function name, then `file:line`, the
     /// file, `[object file]` or `<unknown>`, whichever is the most precise available.
-    var printableName: String {
+    var printableName: String { printable(name) }
+
+    /// `printableName` with the full name: the order go tool pprof gives entries of equal value.
+    var sortingName: String { printable(fullName.isEmpty ? name : fullName) }
+
+    private func printable(_ name: String) -> String {
         var parts: [String] = []
         if address != 0 { parts.append(GoFormat.hex16(address)) }
         if !name.isEmpty { parts.append(name) }
@@ -186,6 +194,9 @@ extension AnalysisProfile {
         return loc.lines.map { line in
             let f = functions[line.function]
             var info = NodeInfo(name: f.name, address: loc.address, lineNumber: line.line)
+            if let fullNames, line.function < fullNames.count, fullNames[line.function] != f.name {
+                info.fullName = fullNames[line.function]
+            }
             if !f.filename.isEmpty { info.file = GoPath.clean(f.filename) }
             if objectNames || info.name.isEmpty {
                 info.objectFile = objfile

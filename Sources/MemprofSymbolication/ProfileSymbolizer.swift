@@ -63,12 +63,11 @@ public enum ProfileSymbolizer {
         }
         let symbolizer = Symbolizer(modules: modules)
         let addresses = profile.locations.filter { $0.lines.isEmpty && $0.address > 0 }.map { $0.address - 1 }
-        let resolved = symbolizer.symbolize(addresses)
+        var resolved = symbolizer.symbolize(addresses)
 
         let builder = ProfileBuilder(symbolizer: symbolizer, sampleTypes: profile.sampleTypes,
                                      periodType: profile.periodType, period: profile.period)
         builder.leafIsReturnAddress = true
-        builder.resolved = resolved
         builder.timeNanos = profile.timeNanos
         builder.durationNanos = profile.durationNanos
         builder.comments = profile.comments.filter { $0 != unsymbolizedMarker }
@@ -79,18 +78,27 @@ public enum ProfileSymbolizer {
         for location in profile.locations { locations[location.id] = location }
         var functionNames: [UInt64: String] = [:]
         for function in profile.functions { functionNames[function.id] = function.name }
+        // Stacks are trimmed first (trimming may drop inlined runtime frames of a leaf
+        // address from `resolved`), then added with the final names.
+        var stacks: [[UInt64]?] = []
         for sample in profile.samples {
             let stack = sample.locationIDs.compactMap { locations[$0] }
             // A pseudo-frame (no address, a name of its own) stays what it is.
-            if stack.count == 1, stack[0].address == 0, let line = stack[0].lines.first,
-               let name = functionNames[line.functionID] {
-                builder.add(frameNamed: name, values: sample.values)
+            if stack.count == 1, stack[0].address == 0, stack[0].lines.first != nil {
+                stacks.append(nil)
                 continue
             }
-            var addresses = stack.map(\.address)
-            while addresses.count > 1, let leaf = addresses.first, leaf > 0,
-                  AllocatorFrames.isPlumbing(resolved[leaf - 1] ?? []) {
-                addresses.removeFirst()
+            stacks.append(AllocatorFrames.trimLeaf(stack.map(\.address), resolved: &resolved,
+                                                   keepRuntime: AllocatorFrames.keepRuntimeFramesFromEnvironment) { _ in [] })
+        }
+        builder.resolved = resolved
+        for (sample, addresses) in zip(profile.samples, stacks) {
+            guard let addresses else {
+                let location = sample.locationIDs.first.flatMap { locations[$0] }
+                if let line = location?.lines.first, let name = functionNames[line.functionID] {
+                    builder.add(frameNamed: name, values: sample.values)
+                }
+                continue
             }
             builder.add(stack: addresses, values: sample.values, labels: sample.labels,
                         numericLabels: sample.numericLabels, numericUnits: sample.numericUnits)

@@ -188,15 +188,18 @@ extension Workloads {
     /// moment by `buildReport` (blocks of 64 KiB).
     static func peakPattern() -> Expected {
         var e = Expected()
-        keepSessions(&e)
+        // The table that holds the sessions is allocated here, not in keepSessions.
+        let table = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 384)
+        keptForever = UnsafeMutableRawPointer(table)
+        keepSessions(table, &e)
         buildReport(&e)
         return e
     }
 
     @inline(never)
-    static func keepSessions(_ e: inout Expected) {
-        for _ in 0..<384 {
-            keptBlocks.append(memset(malloc(65_536), 1, 65_536))
+    static func keepSessions(_ table: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ e: inout Expected) {
+        for i in 0..<384 {
+            table[i] = memset(malloc(65_536), 1, 65_536)
             e.allocations += 1
         }
     }
@@ -214,7 +217,9 @@ extension Workloads {
     static func temporaries(count: Int) -> Expected {
         var e = Expected()
         churnTemporaries(count)
-        keepToExit(100)
+        let table = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 100)
+        keptForever = UnsafeMutableRawPointer(table)
+        keepToExit(table, 100)
         e.allocations = UInt64(count + 100)
         e.frees = UInt64(count)
         return e
@@ -231,7 +236,7 @@ extension Workloads {
     }
 
     @inline(never)
-    static func keepToExit(_ count: Int) {
-        for _ in 0..<count { keptBlocks.append(UnsafeMutableRawPointer.allocate(byteCount: 1000, alignment: 8)) }
+    static func keepToExit(_ table: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ count: Int) {
+        for i in 0..<count { table[i] = UnsafeMutableRawPointer.allocate(byteCount: 1000, alignment: 8) }
     }
 }

@@ -36,6 +36,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Sampling rate in bytes for the heap profile (1 = every allocation). Default 524288 with -o.")
     var rate: Int64?
 
+    @Flag(name: .customLong("keep-runtime-frames"),
+          help: "Keep the Swift runtime's and standard library's frames at the top of stacks (MEMPROF_KEEP_RUNTIME_FRAMES=1).")
+    var keepRuntimeFrames = false
+
     @Option(help: ArgumentHelp("Write a heap profile the moment the program's live heap first exceeds SIZE (2GB, 512MiB, bytes); default MEMPROF_PROFILE_THRESHOLD.", valueName: "SIZE"))
     var threshold: String?
 
@@ -81,6 +85,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("cannot find the preload library (set MEMPROF_PRELOAD_LIB)")
         }
         let timelineRecorder = TimelineRecorder.start(timeline)
+        if keepRuntimeFrames { setenv("MEMPROF_KEEP_RUNTIME_FRAMES", "1", 1) }
         let result: PreloadRun.Result
         do {
             // Without a profile to write only the exact counters are wanted: sampling stays off.

@@ -24,11 +24,16 @@ struct RunSummary {
         row("peak live", bytes(c.peakLiveBytes))
         row("live at exit", bytes(c.liveBytes) + " in \(grouped(c.liveObjects)) blocks")
         if c.failedAllocations > 0 { row("failed", grouped(c.failedAllocations)) }
+        if let dropped = profile.flatMap(Self.droppedSamples) {
+            // Never silent: samples the sampler could not record (its tables full).
+            row("dropped samples", grouped(UInt64(dropped.objects)) + " blocks, " + Memprof.formatBytes(dropped.bytes)
+                + "  (in the profile as [memprof: dropped samples])")
+        }
         if let profile {
-            for (title, index) in [("allocated most (alloc_space, sampled)", 1), ("holding most at exit (inuse_space, sampled)", 3)] {
+            for (title, index) in [("by bytes allocated (alloc_space, sampled)", 1), ("by bytes live at exit (inuse_space, sampled)", 3)] {
                 let sites = TopSites(profile: profile, valueIndex: index).top(5)
                 guard !sites.isEmpty else { continue }
-                out += "  top sites that \(title):\n"
+                out += "  top sites \(title):\n"
                 for site in sites {
                     out += "    " + Memprof.formatBytes(site.value).padding(toLength: 11, withPad: " ", startingAt: 0) + site.name + "\n"
                 }
@@ -95,6 +100,18 @@ func jsonString(_ s: String) -> String {
 }
 
 /// The leaf functions with the largest values of one sample type (flat, as pprof's top).
+extension RunSummary {
+    /// The unbiased blocks and bytes under `[memprof: dropped samples]`, if any.
+    static func droppedSamples(_ profile: Profile) -> (objects: Int64, bytes: Int64)? {
+        guard let function = profile.functions.first(where: { $0.name == "[memprof: dropped samples]" }),
+              let location = profile.locations.first(where: { $0.lines.contains { $0.functionID == function.id } })
+        else { return nil }
+        let samples = profile.samples.filter { $0.locationIDs.first == location.id }
+        let objects = samples.reduce(Int64(0)) { $0 + $1.values[0] }, bytes = samples.reduce(Int64(0)) { $0 + $1.values[1] }
+        return objects > 0 ? (objects, bytes) : nil
+    }
+}
+
 struct TopSites {
     var profile: Profile
     var valueIndex: Int
