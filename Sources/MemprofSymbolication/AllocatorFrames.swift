@@ -62,7 +62,10 @@ public enum AllocatorFrames {
                 changed = true
             }
         }
-        return n.hasPrefix("Swift.") || n.hasPrefix("swift_") || n.hasPrefix("swift::") || n.hasPrefix("_swift_")
+        if n.hasPrefix("Swift.") || n.hasPrefix("swift_") || n.hasPrefix("swift::") || n.hasPrefix("_swift_") { return true }
+        // The runtime's C++, demangled with a return type: "void swift::Concurrent...<...>(...)".
+        let head = n.prefix { $0 != "(" && $0 != "<" }
+        return head.contains(" swift::")
     }
 
     /// `MEMPROF_KEEP_RUNTIME_FRAMES=1` in the environment: trim only the allocator plumbing.

@@ -1,5 +1,6 @@
 import Foundation
 import MemprofProfile
+import MemprofSymbolication
 import XCTest
 
 /// The flat column blames the user's code, as Go's does (it trims runtime.mallocgc and
@@ -58,6 +59,25 @@ final class UserFramesFlatTests: XCTestCase {
                 if names.isEmpty == false { XCTAssertEqual(ours.stdout.split(separator: "\n").filter { $0.contains("%") },
                                                            go.stdout.split(separator: "\n").filter { $0.contains("%") }) }
             }
+        }
+    }
+}
+
+extension UserFramesFlatTests {
+    func testWhatCountsAsTheSwiftRuntime() {
+        for name in ["Swift.Array.append(_:)", "static Swift.Array._allocateUninitialized(Swift.Int) -> ([A], Builtin.RawPointer)",
+                     "generic specialization <Swift.UInt8> of Swift.Array.init(repeating: A, count: Swift.Int) -> [A]",
+                     "merged generic specialization <Swift.UInt8> of Swift.Array.init(repeating: A, count: Swift.Int) -> [A]",
+                     "closure #1 in Swift.Array.map<A>((A) throws -> B) throws -> [B]", "swift_allocObject",
+                     "(extension in Swift):Swift.Sequence.map<A>((A.Element) throws -> B) throws -> [B]",
+                     "void swift::ConcurrentReadableHashMap<swift::HashMapElementWrapper<swift::GenericCacheEntry>, swift::Mutex>::getOrInsert()",
+                     "protocol witness for Swift.Sequence.makeIterator() -> A.Iterator in conformance Swift.Array<A> : Swift.Sequence in Swift"] {
+            XCTAssertTrue(AllocatorFrames.isSwiftRuntime(name), name)
+        }
+        for name in ["memprof_demo.bigBytes() -> [Swift.UInt8]", "closure #1 in App.handle(request: App.Request) -> Swift.Int",
+                     "Foundation.JSONEncoder.encode<A>(A) throws -> Foundation.Data", "NIOCore.ByteBuffer.reserveCapacity(Swift.Int) -> ()",
+                     "_IO_file_doallocate", "main", "std::vector<int, std::allocator<int> >::push_back(int const&)"] {
+            XCTAssertFalse(AllocatorFrames.isSwiftRuntime(name), name)
         }
     }
 }
