@@ -23,7 +23,8 @@ struct MemprofCommand: ParsableCommand {
             """,
         subcommands: [
             ShellCommand.self, TopCommand.self, ListCommand.self, PeekCommand.self, TracesCommand.self, FlameCommand.self,
-            FetchCommand.self, LifetimesCommand.self, RunCommand.self, ExplainCommand.self, SyntheticProfileCommand.self,
+            FetchCommand.self, SymbolizeCommand.self, LifetimesCommand.self,
+            RunCommand.self, ExplainCommand.self, SyntheticProfileCommand.self,
         ],
         defaultSubcommand: ShellCommand.self
     )

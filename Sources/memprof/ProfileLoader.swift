@@ -1,5 +1,6 @@
 import Foundation
 import MemprofProfile
+import MemprofSymbolication
 
 /// Reads profiles for the analysis commands: from a file, from standard input (`-`) or from
 /// an http(s) URL, and turns every failure into one line naming the source.
@@ -26,8 +27,9 @@ enum ProfileLoader {
         return try readFile(source)
     }
 
-    /// Reads and parses `source`.
-    static func load(_ source: String, timeout: Double) throws -> Profile {
+    /// Reads and parses `source`; a memprof profile served without symbols (`?symbolize=0`)
+    /// is symbolized from the binaries on disk unless `symbolize` is false.
+    static func load(_ source: String, timeout: Double, symbolize: Bool = true) throws -> Profile {
         let data = try bytes(of: source, timeout: timeout)
         let profile: Profile
         do {
@@ -35,7 +37,10 @@ enum ProfileLoader {
         } catch {
             throw CLIFailure("\(displayName(source)): \(describe(error))")
         }
-        return profile
+        guard symbolize, ProfileSymbolizer.needsSymbols(profile) else { return profile }
+        let result = ProfileSymbolizer.symbolize(profile)
+        for warning in result.warnings { FileHandle.standardError.write(Data("memprof: \(warning)\n".utf8)) }
+        return result.profile
     }
 
     /// A parse error as a sentence that says the input is not (or no longer) a profile.
