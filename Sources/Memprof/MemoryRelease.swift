@@ -86,6 +86,18 @@ extension Memprof {
     }
 }
 
+extension Memprof {
+    /// Gives the free pages of every malloc arena back to the OS (`malloc_trim(0)`), without
+    /// the measurements of `releaseFreeMemory()`. The HTTP endpoint calls it after building a
+    /// profile, so that the build's transient memory never stays in RSS as free arena pages.
+    /// Returns false where there is no `malloc_trim` (musl).
+    @discardableResult
+    public static func returnFreePages() -> Bool {
+        guard let trim = MallocTrim.function else { return false }
+        return trim(0) != 0
+    }
+}
+
 /// glibc's `malloc_trim`, looked up at run time: the Glibc module does not import `<malloc.h>`.
 private enum MallocTrim {
     typealias Function = @convention(c) (Int) -> Int32

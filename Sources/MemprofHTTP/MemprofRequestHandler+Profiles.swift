@@ -32,6 +32,7 @@ extension MemprofRequestHandler {
                     let release = Memprof.releaseFreeMemory()
                     state.logger.debug("gc=1: \(release)")
                 }
+                defer { if state.configuration.returnFreePagesAfterProfiles { Memprof.returnFreePages() } }
                 var profile = try HeapProfile.snapshot(defaultSampleType: kind.defaultSampleType,
                                                        symbolizer: try state.symbolizer(), symbolize: symbolize,
                                                        peak: kind == .peak)
@@ -63,6 +64,7 @@ extension MemprofRequestHandler {
             return .error(500, "request cancelled")
         }
         let result = await gated(kind) { () -> ProfileOrResponse in
+            defer { if state.configuration.returnFreePagesAfterProfiles { Memprof.returnFreePages() } }
             let later = try snapshot(kind, state, symbolize)
             var delta = try later.subtracting(base)
             delta.timeNanos = later.timeNanos

@@ -59,12 +59,19 @@ public struct MemprofRequestHandler: Sendable {
         /// `symbolize=1`; `memprof symbolize` (and every `memprof` report) names them from
         /// the binaries on disk. Default true, or `MEMPROF_HTTP_SYMBOLIZE=0`.
         public var symbolizeProfiles: Bool
+        /// True: after building a profile, the free pages of malloc's arenas are given back
+        /// to the OS (`Memprof.returnFreePages()`, glibc's `malloc_trim(0)`, milliseconds),
+        /// so that a build's transient memory (proto, text, DWARF walked) never stays in RSS:
+        /// without it an idle service scraped for hours kept tens of MiB of free arena pages.
+        /// It also returns the program's own free pages. Default true.
+        public var returnFreePagesAfterProfiles: Bool
 
         /// Creates a configuration; the defaults suit a service scraped by a few tools.
         public init(token: String? = nil, maxDeltaSeconds: Int = 300, profileWaitTimeout: Duration = .seconds(5),
                     maxWaitingProfiles: Int = 8, maxConcurrentDeltas: Int = 4,
                     metricsRegistry: PrometheusCollectorRegistry? = nil,
-                    symbolizeProfiles: Bool = MemprofRequestHandler.symbolizeFromEnvironment) {
+                    symbolizeProfiles: Bool = MemprofRequestHandler.symbolizeFromEnvironment,
+                    returnFreePagesAfterProfiles: Bool = true) {
             self.token = token
             self.maxDeltaSeconds = maxDeltaSeconds
             self.profileWaitTimeout = profileWaitTimeout
@@ -72,6 +79,7 @@ public struct MemprofRequestHandler: Sendable {
             self.maxConcurrentDeltas = maxConcurrentDeltas
             self.metricsRegistry = metricsRegistry
             self.symbolizeProfiles = symbolizeProfiles
+            self.returnFreePagesAfterProfiles = returnFreePagesAfterProfiles
         }
     }
 
