@@ -68,10 +68,10 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus"
     existing=()
     for dir in "${seeds[@]}"; do [ -d "$dir" ] && existing+=("$dir"); done
-    limit=(-max_total_time="$seconds")
-    [ -n "$runs" ] && limit=(-runs="$runs")
+    limit=(-max_total_time="$seconds") amount="$seconds s"
+    [ -n "$runs" ] && limit=(-runs="$runs") amount="$runs inputs"
     log="$scratch/logs/$target-$(date -u +%Y%m%dT%H%M%S).log"
-    echo "== fuzzing $target (${runs:+$runs inputs}${runs:-$seconds s}), log in $log"
+    echo "== fuzzing $target ($amount), log in $log"
     before=$(ls "$scratch/artifacts" | grep -c "^$target-" || true)
     # The Swift backtracer would fight ASan's own report; leaks are checked by libFuzzer.
     SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
