@@ -82,7 +82,7 @@ final class LLVMSymbolizerAgreementTests: XCTestCase {
         var actual = addresses.map { batch[$0] ?? [] }
         let t1 = DispatchTime.now().uptimeNanoseconds
         symbolizer.cacheLimit = 0
-        let sample = stride(from: 0, to: addresses.count, by: 25).map { addresses[$0] }
+        let sample = stride(from: 0, to: addresses.count, by: 100).map { addresses[$0] }
         for address in sample { XCTAssertEqual(symbolizer.symbolize(address), batch[address], "alone vs batch") }
         let t2 = DispatchTime.now().uptimeNanoseconds
         actual = addresses.map { batch[$0] ?? [] }
