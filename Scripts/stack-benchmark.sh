@@ -115,7 +115,7 @@ instructions() {
   awk '/^summary:/ { print $2 }' "$work/cg"
 }
 allocs=$("$bin/memprof" run --summary-json "$work/sum.json" -- "$bin/memprof-workload" churn 100000 >/dev/null 2>&1; \
-         sed 's/.*"allocations":\([0-9]*\).*/\1/' "$work/sum.json")
+         grep -o '"allocations": *[0-9]*' "$work/sum.json" | grep -o '[0-9]*$')
 plain=$(instructions X=1)
 default=$(instructions LD_PRELOAD="$lib")
 rate1=$(instructions LD_PRELOAD="$lib" MEMPROF_RATE=1)
