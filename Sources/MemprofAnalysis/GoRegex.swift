@@ -10,7 +10,7 @@ struct GoRegex: @unchecked Sendable {
         do {
             regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
         } catch {
-            throw AnalysisError.badRegex(option: option, pattern: pattern)
+            throw AnalysisError.badRegex(option: option, pattern: pattern, reason: "\(error)")
         }
     }
 

@@ -110,8 +110,8 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     case noSampleTypes
     /// `sampleIndex` names no sample type, or is out of range.
     case unknownSampleIndex(String, available: [String])
-    /// A regex option does not compile.
-    case badRegex(option: String, pattern: String)
+    /// A regex option does not compile; `reason` says what is wrong with it.
+    case badRegex(option: String, pattern: String, reason: String)
     /// A sample or location refers to an ID the profile does not define.
     case danglingReference(String)
     /// `divideBy` is zero.
@@ -128,7 +128,8 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
         case .noSampleTypes: return "profile has no samples"
         case let .unknownSampleIndex(s, available):
             return "sample_index \"\(s)\" must be one of: [\(available.joined(separator: " "))]"
-        case let .badRegex(option, pattern): return "parsing \(option) regexp: \(pattern)"
+        case let .badRegex(option, pattern, reason):
+            return "parsing \(option) regexp: \(reason): `\(pattern)`"
         case let .danglingReference(s): return "malformed profile: \(s)"
         case .zeroDivisor: return "zero divisor specified"
         case let .noMatches(rx): return "no matches found for regexp: \(rx)"

@@ -64,8 +64,9 @@ struct ExplainCommand: ParsableCommand {
             throw CLIFailure(message.contains("\(pid)") ? message : "pid \(pid): \(message)")
         }
         let name = ProcessName.of(pid).map { " (\($0))" } ?? ""
-        let explanation = MemoryExplanation(memory: memory, counters: counters?.read(),
+        var explanation = MemoryExplanation(memory: memory, counters: counters?.read(),
                                             subject: "pid \(pid)\(name)", terminal: .standardOutput)
+        explanation.stateFile = SharedCounters.environmentValue("MEMPROF_SHM", pid: pid)
         Output.write(explanation.text)
     }
 
@@ -84,12 +85,15 @@ struct ExplainCommand: ParsableCommand {
         }
         let name = URL(fileURLWithPath: command[0]).lastPathComponent
         if let kept = watcher.kept {
-            let ago = Int(((result.seconds - kept.at) * 1000).rounded())
+            // Both times on the watcher's clock: the reading's, and when the run was seen to end.
+            let ago = max(0, Int(((watcher.endedAt - kept.at) * 1000).rounded()))
             let when = at == .peak ? "at its highest RSS, \(ago) ms before it ended" : "\(ago) ms before it ended"
-            let explanation = MemoryExplanation(
+            let count = watcher.readings == 1 ? "1 reading" : "\(watcher.readings) readings"
+            var explanation = MemoryExplanation(
                 memory: kept.memory, counters: kept.counters,
-                subject: "\(name) (pid \(result.pid)), read \(when) (\(watcher.readings) readings)",
+                subject: "\(name) (pid \(result.pid)), read \(when) (\(count))",
                 terminal: .standardOutput)
+            explanation.stateFile = kept.stateFile
             Output.write(explanation.text)
         } else {
             Diagnostics.printError("\(name) ended after \(Int(result.seconds * 1000)) ms, before its memory could be read")
@@ -111,6 +115,8 @@ final class ChildWatcher: @unchecked Sendable {
         var counters: AllocationCounters?
         /// Seconds since the watch started.
         var at: Double
+        /// memprof's state file mapped into the child, named apart in the explanation.
+        var stateFile: String?
     }
 
     /// Which reading to keep.
@@ -124,6 +130,8 @@ final class ChildWatcher: @unchecked Sendable {
     private(set) var kept: Reading?
     /// Complete readings taken.
     private(set) var readings = 0
+    /// Seconds from the start of the watch to when the run was seen to end.
+    private(set) var endedAt: Double = 0
 
     init(interval: Double, choice: Choice) {
         self.interval = interval
@@ -141,20 +149,29 @@ final class ChildWatcher: @unchecked Sendable {
         thread.start()
         var child: Int32?
         var counters: SharedCounters?
-        while done.wait(timeout: .now() + interval) == .timedOut {
+        var stateFile: String?
+        // A short program would end before the first full interval: wait 1 ms, then twice as
+        // long each time up to the interval, so it is read early and often.
+        var wait = min(0.001, interval)
+        while done.wait(timeout: .now() + wait) == .timedOut {
             if child == nil { child = ProcessName.children(of: getpid()).first }
             guard let pid = child else { continue }
-            if counters == nil { counters = SharedCounters(pid: pid) }
+            if counters == nil {
+                counters = SharedCounters(pid: pid)
+                stateFile = SharedCounters.environmentValue("MEMPROF_SHM", pid: pid)
+            }
             let c = counters?.read()
             // A process that is exiting shows no mappings: keep the previous reading then.
             guard let memory = try? ProcessMemory.read(pid: pid), memory.breakdown.total.residentBytes > 0,
                   memory.residentBytes > 0 else { continue }
             readings += 1
-            let reading = Reading(memory: memory, counters: c, at: Date().timeIntervalSince(start))
+            wait = min(wait * 2, interval)
+            let reading = Reading(memory: memory, counters: c, at: Date().timeIntervalSince(start), stateFile: stateFile)
             if choice == .last || memory.breakdown.total.residentBytes >= kept?.memory.breakdown.total.residentBytes ?? 0 {
                 kept = reading
             }
         }
+        endedAt = Date().timeIntervalSince(start)
         return try outcome.result!.get()
     }
 
@@ -165,8 +182,14 @@ final class ChildWatcher: @unchecked Sendable {
 
 /// Names and children of processes, from /proc.
 enum ProcessName {
-    /// The command name (`comm`) of a process.
+    /// The name of a process: the file name of its first argument (/proc/PID/cmdline), whole;
+    /// else its `comm`, which the kernel cuts to 15 bytes (a kernel thread has no cmdline).
     static func of(_ pid: Int32) -> String? {
+        if let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+           let first = data.split(separator: 0, omittingEmptySubsequences: false).first, !first.isEmpty {
+            let path = String(decoding: first, as: UTF8.self)
+            return path.split(separator: "/").last.map(String.init) ?? path
+        }
         guard let s = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return nil }
         return s.trimmingCharacters(in: .whitespacesAndNewlines)
     }

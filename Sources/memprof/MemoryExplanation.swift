@@ -18,6 +18,16 @@ struct MemoryExplanation {
     var subject: String
     /// Bold headings on a terminal.
     var terminal = Terminal(colours: false)
+    /// The path of memprof's shared state file when the process runs under `memprof run` or
+    /// `memprof explain -- CMD`: mapped into the process by the hook, it is ours, not the
+    /// program's, and is named apart.
+    var stateFile: String?
+
+    /// The state file's group among the file mappings, if it is mapped.
+    private var stateFileGroup: ProcessMemory.Group? {
+        guard let stateFile else { return nil }
+        return memory.breakdown.groups(in: .file).first { $0.name == stateFile || $0.name == stateFile + " (deleted)" }
+    }
 
     /// One line of the RSS table.
     struct Part {
@@ -76,9 +86,14 @@ struct MemoryExplanation {
 
     /// `7 files, most libswiftCore.so 6.1 MiB, libFoundation.so 3.0 MiB, ...`.
     func fileSummary() -> String {
-        let files = memory.breakdown.groups(in: .file).filter { $0.usage.residentBytes > 0 }
+        let ours = stateFileGroup
+        let files = memory.breakdown.groups(in: .file).filter { $0.usage.residentBytes > 0 && $0.name != ours?.name }
         let top = files.prefix(3).map { "\(baseName($0.name)) \(Memprof.formatBytes($0.usage.residentBytes))" }
-        return "\(files.count) files" + (top.isEmpty ? "" : ", most " + top.joined(separator: ", ") + (files.count > 3 ? ", ..." : ""))
+        var text = "\(files.count) files" + (top.isEmpty ? "" : ", most " + top.joined(separator: ", ") + (files.count > 3 ? ", ..." : ""))
+        if let ours, ours.usage.residentBytes > 0 {
+            text += "; and memprof's state file \(Memprof.formatBytes(ours.usage.residentBytes))"
+        }
+        return text
     }
 
     /// The whole explanation.
@@ -121,7 +136,8 @@ struct MemoryExplanation {
         let kinds: [(String, Int)] = [
             ("malloc heap", b.usage(of: .mallocHeap).virtualBytes + b.usage(of: .mallocMmapped).virtualBytes),
             ("thread stacks", b.usage(of: .threadStack).virtualBytes + b.usage(of: .mainStack).virtualBytes),
-            ("files", b.usage(of: .file).virtualBytes),
+            ("files", b.usage(of: .file).virtualBytes - (stateFileGroup?.usage.virtualBytes ?? 0)),
+            ("memprof's state file (ours, not the program's)", stateFileGroup?.usage.virtualBytes ?? 0),
             ("other", b.usage(of: .anonymous).virtualBytes + b.usage(of: .special).virtualBytes + b.usage(of: .other).virtualBytes),
         ]
         return kinds.sorted { $0.1 > $1.1 }.filter { $0.1 > 0 }

@@ -21,10 +21,11 @@ struct MemprofCommand: ParsableCommand {
             Reports print the same figures as go tool pprof; Swift names are
             shortened unless --full-names.
             """,
+        version: MemprofVersion.string,
         subcommands: [
             ShellCommand.self, TopCommand.self, ListCommand.self, PeekCommand.self, TracesCommand.self, FlameCommand.self,
             FetchCommand.self, SymbolizeCommand.self, LifetimesCommand.self,
-            RunCommand.self, ExplainCommand.self, SyntheticProfileCommand.self,
+            RunCommand.self, LiveCommand.self, ExplainCommand.self, SyntheticProfileCommand.self,
         ],
         defaultSubcommand: ShellCommand.self
     )
@@ -34,6 +35,11 @@ struct MemprofCommand: ParsableCommand {
         if CommandLine.arguments.count == 1 {
             print(helpMessage())
             return
+        }
+        let commands = configuration.subcommands.map { $0._commandName }
+        if let message = UnknownCommand.message(for: Array(CommandLine.arguments.dropFirst()), commands: commands) {
+            Diagnostics.printError(message)
+            Self.exit(withError: ExitCode.validationFailure)
         }
         main(nil)
     }

@@ -13,7 +13,7 @@ struct ProfileOptions: ParsableArguments {
               completion: .file())
     var profile: String
 
-    @Option(name: [.customLong("sample-index"), .customLong("sample_index", withSingleDash: true)],
+    @Option(name: [.customLong("sample-index"), .customLong("sample_index"), .customLong("sample_index", withSingleDash: true)],
             help: ArgumentHelp("Sample type to report, by name (alloc_space) or index (0). Default: the profile's default type, else the last.",
                                valueName: "name|n"))
     var sampleIndex: String?
@@ -57,7 +57,7 @@ struct ProfileOptions: ParsableArguments {
             help: ArgumentHelp("Keep only frames matching this regex.", valueName: "regex"))
     var show: String?
 
-    @Option(name: [.customLong("show-from"), .customLong("show_from", withSingleDash: true)],
+    @Option(name: [.customLong("show-from"), .customLong("show_from"), .customLong("show_from", withSingleDash: true)],
             help: ArgumentHelp("Drop frames above the highest one matching this regex.", valueName: "regex"))
     var showFrom: String?
 
@@ -74,7 +74,7 @@ struct ProfileOptions: ParsableArguments {
             completion: .file())
     var base: String?
 
-    @Option(name: [.customLong("diff-base"), .customLong("diff_base", withSingleDash: true)],
+    @Option(name: [.customLong("diff-base"), .customLong("diff_base"), .customLong("diff_base", withSingleDash: true)],
             help: ArgumentHelp("Compare against this profile; percentages are of its total (pprof -diff_base).",
                                valueName: "file-or-url"),
             completion: .file())
@@ -82,15 +82,6 @@ struct ProfileOptions: ParsableArguments {
 
     @Flag(help: "Show names as stored in the profile (Swift generic specializations, module prefixes, closure signatures); without it Swift names are shortened and mangled names demangled.")
     var fullNames = false
-
-    @Option(name: [.customLong("source-path"), .customLong("source_path", withSingleDash: true)],
-            help: ArgumentHelp("list: directories to search for source files, ':'-separated (default: the current one).",
-                               valueName: "dirs"), completion: .directory)
-    var sourcePath: String?
-
-    @Option(name: [.customLong("trim-path"), .customLong("trim_path", withSingleDash: true)],
-            help: ArgumentHelp("list: prefixes to remove from source file names, ':'-separated.", valueName: "prefixes"))
-    var trimPath: String?
 
     @Option(help: ArgumentHelp("Seconds to wait for a profile fetched over HTTP.", valueName: "seconds"))
     var timeout: Double = 60
@@ -111,7 +102,7 @@ struct ProfileOptions: ParsableArguments {
         var o = ReportOptions(sampleIndex: chosenSampleIndex, nodeCount: nodeCount, nodeFraction: nodeFraction,
                               cumulative: cumulative, focus: focus, ignore: ignore, hide: hide, show: show,
                               showFrom: showFrom, granularity: granularity.value, unit: unit,
-                              simplifyNames: !fullNames, trimPath: trimPath, sourcePath: sourcePath)
+                              simplifyNames: !fullNames)
         o.tagFocus = tagFocus
         o.tagIgnore = tagIgnore
         return o
@@ -153,4 +144,22 @@ struct GranularityArgument: ExpressibleByArgument {
     static let functions = GranularityArgument(.functions)
     static var allValueStrings: [String] { Granularity.allCases.map(\.rawValue) }
     var defaultValueDescription: String { value.rawValue }
+}
+
+/// Where `list` finds source files: only `list` and the shell (which can list) take these.
+struct SourceOptions: ParsableArguments {
+    @Option(name: [.customLong("source-path"), .customLong("source_path"), .customLong("source_path", withSingleDash: true)],
+            help: ArgumentHelp("Directories to search for source files, ':'-separated (default: the current one).",
+                               valueName: "dirs"), completion: .directory)
+    var sourcePath: String?
+
+    @Option(name: [.customLong("trim-path"), .customLong("trim_path"), .customLong("trim_path", withSingleDash: true)],
+            help: ArgumentHelp("Prefixes to remove from source file names, ':'-separated.", valueName: "prefixes"))
+    var trimPath: String?
+
+    /// Sets the source search options of `options`.
+    func apply(to options: inout ReportOptions) {
+        options.sourcePath = sourcePath
+        options.trimPath = trimPath
+    }
 }

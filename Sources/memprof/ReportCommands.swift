@@ -7,14 +7,19 @@ import MemprofAnalysis
 protocol ReportCommand: ParsableCommand {
     /// The shared flags, including the profile.
     var flags: ProfileOptions { get }
+    /// Where source files are found: `list` only.
+    var sourceOptions: SourceOptions? { get }
     /// The report to print.
     func makeReport() throws -> any Report
 }
 
 extension ReportCommand {
+    var sourceOptions: SourceOptions? { nil }
+
     func run() throws {
         try Diagnostics.run {
-            let session = try AnalysisSession(flags)
+            var session = try AnalysisSession(flags)
+            sourceOptions?.apply(to: &session.options)
             Output.write(try session.render(try makeReport()))
         }
     }
@@ -102,6 +107,10 @@ struct ListCommand: ReportCommand {
     var pattern: String
 
     @OptionGroup var flags: ProfileOptions
+
+    @OptionGroup(title: "Source files") var source: SourceOptions
+
+    var sourceOptions: SourceOptions? { source }
 
     func makeReport() -> any Report { ListReport(pattern) }
 }

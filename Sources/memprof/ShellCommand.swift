@@ -23,23 +23,27 @@ struct ShellCommand: ParsableCommand {
 
     @OptionGroup var flags: ProfileOptions
 
+    @OptionGroup(title: "Source files (for list)") var source: SourceOptions
+
     func run() throws {
+        // Raw before the profile loads, so keys typed meanwhile are not echoed by the terminal.
+        let interactive = isatty(STDIN_FILENO) == 1 && LineEditor.enterRawMode()
+        defer { if interactive { LineEditor.restore() } }
         var shell: InteractiveShell
         do {
-            shell = InteractiveShell(session: try AnalysisSession(flags))
+            var session = try AnalysisSession(flags)
+            source.apply(to: &session.options)
+            shell = InteractiveShell(session: session)
         } catch {
             Diagnostics.report(error)
             throw ExitCode.failure
         }
-        let interactive = isatty(STDIN_FILENO) == 1
         Output.write(greeting(shell.session))
         let prompt = Terminal.standardOutput.paint("(memprof)", .bold) + " "
+        var editor = LineEditor()
         while true {
-            if interactive { Output.write(prompt) }
-            guard let line = readLine(strippingNewline: true) else {
-                if interactive { Output.write("\n") }
-                return
-            }
+            let read = interactive ? editor.readLine(prompt: prompt) : readLine(strippingNewline: true)
+            guard let line = read else { return }
             switch shell.execute(line) {
             case .output(let text): Output.write(text)
             case .error(let message): Diagnostics.printError(message)

@@ -44,7 +44,10 @@ final class CLIErrorTests: XCTestCase {
     func testBadOptions() throws {
         let heap = CLI.fixture("heap.pb.gz")
         try assertOneLineError(["top", "--sample-index", "nope", heap], "sample_index \"nope\" must be one of: [alloc_objects alloc_space inuse_objects inuse_space]")
-        try assertOneLineError(["top", "--focus", "(", heap], "parsing focus regexp: (")
+        // The regex error says what is wrong, as Go's does ("missing closing )").
+        try assertOneLineError(["top", "--focus", "(", heap], "parsing focus regexp: expected ')': `(`")
+        try assertOneLineError(["top", "--ignore", "a{2,1}", heap],
+                               "parsing ignore regexp: range lower bound '2' must be less than or equal to upper bound '1': `a{2,1}`")
         try assertOneLineError(["peek", "nothing_matches_this", heap], "no matches found for regexp: nothing_matches_this")
         // Usage errors are ArgumentParser's: a message, the usage line, status 64.
         let unknown = try CLI.memprof(["top", "--no-such-flag", heap])
@@ -54,6 +57,48 @@ final class CLIErrorTests: XCTestCase {
         let both = try CLI.memprof(["top", "--base", heap, "--diff-base", heap, heap])
         XCTAssertEqual(both.status, 64)
         XCTAssertTrue(both.stderr.contains("give --base or --diff-base, not both"), both.stderr)
+    }
+
+    /// A mistyped command is named, with the nearest one, instead of being opened as a
+    /// profile; a file of that name is still a profile for the shell.
+    func testUnknownCommand() throws {
+        let heap = CLI.fixture("heap.pb.gz")
+        try assertOneLineError(["tops", heap], "unknown command 'tops', and no file of that name; did you mean 'top'? (memprof --help lists the commands)",
+                               status: 64)
+        try assertOneLineError(["nosuchcmd"], "unknown command 'nosuchcmd', and no file of that name (memprof --help lists the commands)",
+                               status: 64)
+        try assertOneLineError(["exlpain", "42"], "did you mean 'explain'?", status: 64)
+        // A file named like a command's typo opens in the shell.
+        let dir = scratch.appendingPathComponent("unknown-command")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("tops")
+        try? FileManager.default.removeItem(at: file)
+        try FileManager.default.copyItem(atPath: heap, toPath: file.path)
+        let shell = try CLI.memprof(["tops"], input: "top2\n", directory: dir)
+        XCTAssertEqual(shell.status, 0, shell.stderr)
+        XCTAssertTrue(shell.stdout.contains("Showing top 2 nodes"), shell.stdout)
+        // A path that does not exist is "no such file", as before.
+        try assertOneLineError(["/nonexistent/heap.pb.gz"], "/nonexistent/heap.pb.gz: No such file or directory")
+    }
+
+    /// Go's spellings of the sample type are accepted: --sample_index, -sample_index, and ours.
+    func testSampleIndexSpellings() throws {
+        let heap = CLI.fixture("heap.pb.gz")
+        let expected = try CLI.memprof(["top", "--alloc_space", heap])
+        XCTAssertEqual(expected.status, 0, expected.stderr)
+        XCTAssertTrue(expected.stdout.contains("Type: alloc_space"), expected.stdout)
+        for spelling in [["--sample_index=alloc_space"], ["--sample_index", "alloc_space"], ["-sample_index=alloc_space"],
+                         ["--sample-index=alloc_space"], ["--sample-index", "1"]] {
+            let r = try CLI.memprof(["top"] + spelling + [heap])
+            XCTAssertEqual(r.status, 0, "\(spelling): \(r.stderr)")
+            XCTAssertEqual(r.stdout, expected.stdout, "\(spelling)")
+        }
+    }
+
+    func testVersion() throws {
+        let r = try CLI.memprof(["--version"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertNotNil(r.stdout.wholeMatch(of: #/\d+\.\d+\.\d+\n/#), r.stdout)
     }
 
     func testURLErrors() throws {

@@ -106,6 +106,38 @@ final class ExplainTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(live.kib, 39_063, r.stdout)
     }
 
+    /// A program that ends within a few milliseconds is still read, several times, and never
+    /// "before" a negative time; memprof's state file is named as ours, not counted as the
+    /// program's files; the program's name is whole, not cut to 15 characters.
+    func testShortProgramStateFileAndLongName() throws {
+        let dir = scratch.appendingPathComponent("explain-short")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let long = dir.appendingPathComponent("a-rather-long-program-name").path
+        try? FileManager.default.removeItem(atPath: long)
+        try FileManager.default.createSymbolicLink(atPath: long, withDestinationPath: "/bin/sleep")
+        let r = try CLI.memprof(["explain", "--", long, "0.1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertAddsUp(r.stdout)
+        let subject = try XCTUnwrap(r.stdout.split(separator: "\n").first.map(String.init))
+        XCTAssertTrue(subject.hasPrefix("Memory of a-rather-long-program-name (pid "), subject)
+        let readings = try XCTUnwrap(subject.firstMatch(of: #/\((\d+) readings?\)/#).flatMap { Int($0.1) })
+        XCTAssertGreaterThanOrEqual(readings, 3, "a 100 ms program is read early and often: \(subject)")
+        XCTAssertFalse(subject.contains(" -"), "no negative time: \(subject)")
+        XCTAssertTrue(r.stdout.contains("memprof's state file (ours, not the program's)"), r.stdout)
+
+        // By pid: the name from /proc/PID/cmdline, whole.
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: long)
+        sleeper.arguments = ["10"]
+        try sleeper.run()
+        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        usleep(200_000)
+        let byPid = try CLI.memprof(["explain", String(sleeper.processIdentifier)])
+        XCTAssertEqual(byPid.status, 0, byPid.stderr)
+        XCTAssertTrue(byPid.stdout.hasPrefix("Memory of pid \(sleeper.processIdentifier) (a-rather-long-program-name)"), byPid.stdout)
+        XCTAssertFalse(byPid.stdout.contains("state file"), "no state file without the hook")
+    }
+
     func testBadPid() throws {
         let r = try CLI.memprof(["explain", "999999999"])
         XCTAssertEqual(r.status, 1)

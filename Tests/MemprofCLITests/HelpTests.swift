@@ -4,7 +4,7 @@ import XCTest
 /// `--help` of every command (a snapshot, opening with a worked example) and the shell
 /// completion scripts ArgumentParser generates.
 final class HelpTests: XCTestCase {
-    static let commands = ["top", "list", "peek", "traces", "flame", "shell", "fetch", "explain", "run"]
+    static let commands = ["top", "list", "peek", "traces", "flame", "shell", "fetch", "explain", "run", "live"]
 
     func testEveryCommandHasHelpWithAnExample() throws {
         for command in Self.commands {
@@ -29,6 +29,28 @@ final class HelpTests: XCTestCase {
         for flag in ["--sample-index", "--inuse_space", "--inuse_objects", "--alloc_space", "--alloc_objects",
                      "-n, --nodecount", "--cum", "--focus", "--ignore", "--hide", "--base", "--diff-base", "--full-names"] {
             XCTAssertTrue(r.stdout.contains(flag), "\(flag) missing from top --help")
+        }
+    }
+
+    /// Options that only `list` uses are in list's help (and the shell's, which can list), not
+    /// in top's; no help line is wrapped mid-sentence by a discussion wider than 80 columns.
+    func testOptionGroupsAndLayout() throws {
+        let top = try CLI.memprof(["top", "--help"]).stdout
+        XCTAssertFalse(top.contains("--source-path"), top)
+        XCTAssertFalse(top.contains("--trim-path"), top)
+        for command in ["list", "shell"] {
+            let help = try CLI.memprof([command, "--help"]).stdout
+            XCTAssertTrue(help.contains("SOURCE FILES"), help)
+            XCTAssertTrue(help.contains("--source-path"), help)
+            XCTAssertTrue(help.contains("--trim-path"), help)
+        }
+        for command in Self.commands {
+            let help = try CLI.memprof([command, "--help"]).stdout
+            let discussion = help.components(separatedBy: "USAGE:")[0]
+            for line in discussion.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2) where !line.isEmpty {
+                // A lone word on a line is the tail of a sentence ArgumentParser wrapped.
+                XCTAssertTrue(line.contains(" ") || line.hasSuffix(":"), "\(command) --help wraps mid-sentence at: \(line)\n\(help)")
+            }
         }
     }
 

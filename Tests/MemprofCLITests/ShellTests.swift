@@ -99,4 +99,36 @@ final class ShellTests: XCTestCase {
         // Three prompts: before top3, bogus and quit; the `top` after quit never runs.
         XCTAssertEqual(screen.components(separatedBy: "(memprof)").count - 1, 3, screen)
     }
+    /// Line editing on a terminal: arrows move and recall history, Backspace, Ctrl-U and Ctrl-C
+    /// erase, Ctrl-D on an empty line leaves; no escape sequence is echoed as `^[[A`.
+    func testLineEditingInTerminal() throws {
+        let script = "/usr/bin/script"
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: script), "util-linux script is needed")
+        let esc = "\u{1B}"
+        let keys = [
+            "tp3", "\(esc)[D\(esc)[D\(esc)[D", "\(esc)[C", "o", "\r", // "tp3", left 3, right, "o": "top3"
+            "\(esc)[A", "\r",                                     // Up: top3 again
+            "top22", "\u{7F}", "\u{7F}", "1\r",                  // Backspace twice: top1
+            "bogus", "\u{15}", "top2\r",                          // Ctrl-U erases bogus
+            "junk", "\u{03}",                                      // Ctrl-C abandons the line
+            "op4", "\u{01}", "t", "\u{05}", "\r",                  // Ctrl-A, "t", Ctrl-E: top4
+            "\(esc)[A\(esc)[A\(esc)[A\(esc)[B", "\r",             // Up 3 (top1), Down 1: top2; history top3 top1 top2 top4
+            "\u{04}",                                              // Ctrl-D on an empty line: leave
+        ].joined()
+        let keyFile = scratch.appendingPathComponent("shell-keys")
+        try keys.write(to: keyFile, atomically: true, encoding: .utf8)
+        // The keys arrive after the shell has started, as a person types.
+        let command = "(sleep 1; cat '\(keyFile.path)'; sleep 5) | TERM=xterm \(script) -qfec \"'\(product("memprof"))' '\(heap)'\" /dev/null"
+        let r = try CLI.run("/bin/sh", ["-c", command], timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let screen = r.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+        func count(_ s: String) -> Int { screen.components(separatedBy: s).count - 1 }
+        XCTAssertEqual(count("Showing top 3 nodes out of 5\n"), 2, screen)
+        XCTAssertEqual(count("Showing top 2 nodes out of 5\n"), 2, screen)
+        XCTAssertEqual(count("Showing top 1 nodes out of 5\n"), 1, screen)
+        XCTAssertEqual(count("Showing top 4 nodes out of 5\n"), 1, screen)
+        XCTAssertFalse(screen.contains("unrecognized command"), screen)
+        XCTAssertFalse(screen.contains("^[["), "escape sequences are keys, not text: \(screen)")
+        XCTAssertTrue(screen.contains("junk^C\n"), screen)
+    }
 }
