@@ -106,7 +106,8 @@ struct ByteCursor {
             if shift < 64 { result |= Int64(byte & 0x7f) << shift }
             shift += 7
         } while byte & 0x80 != 0
-        if shift < 64 && byte & 0x40 != 0 { result |= -(Int64(1) << shift) }
+        // Sign-extend; `-1 << shift`, not `-(1 << shift)`, which traps for shift 63.
+        if shift < 64 && byte & 0x40 != 0 { result |= -1 << shift }
         return result
     }
 
