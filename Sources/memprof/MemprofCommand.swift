@@ -36,7 +36,7 @@ struct MemprofCommand: ParsableCommand {
             print(helpMessage())
             return
         }
-        let commands = configuration.subcommands.map { $0._commandName }
+        let commands = configuration.subcommands.map { $0._commandName } + ["help"]
         if let message = UnknownCommand.message(for: Array(CommandLine.arguments.dropFirst()), commands: commands) {
             Diagnostics.printError(message)
             Self.exit(withError: ExitCode.validationFailure)

@@ -77,6 +77,10 @@ final class CLIErrorTests: XCTestCase {
         let shell = try CLI.memprof(["tops"], input: "top2\n", directory: dir)
         XCTAssertEqual(shell.status, 0, shell.stderr)
         XCTAssertTrue(shell.stdout.contains("Showing top 2 nodes"), shell.stdout)
+        // ArgumentParser's own `help` command is a command.
+        let help = try CLI.memprof(["help", "top"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.stdout.contains("USAGE: memprof top"), help.stdout)
         // A path that does not exist is "no such file", as before.
         try assertOneLineError(["/nonexistent/heap.pb.gz"], "/nonexistent/heap.pb.gz: No such file or directory")
     }
