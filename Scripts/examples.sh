@@ -77,6 +77,11 @@ check() {
     if [ -n "$ok" ]; then
         curl -fsS "$url/debug/pprof/" | grep -q "heap" || { fail "$name" "GET /debug/pprof/ index"; ok=""; }
     fi
+    if [ -n "$ok" ]; then
+        # pprof's symbol protocol: a POST whose body is addresses (the route with a body).
+        curl -fsS --data-binary '0x1+0x2' "$url/debug/pprof/symbol" >"$work/$name-symbol.txt" \
+            || { fail "$name" "POST /debug/pprof/symbol"; ok=""; }
+    fi
     kill "$server"
     wait "$server" 2>/dev/null
     server=""
