@@ -84,7 +84,7 @@ final class LiveTests: XCTestCase {
     func testKeysOnATerminal() throws {
         let keys = scratch.appendingPathComponent("live-keys")
         try "so".write(to: keys, atomically: true, encoding: .utf8)
-        let command = "'\(product("memprof"))' live --interval 0.3 -- '\(product("memprof-workload"))' grow 20000"
+        let command = "'\(product("memprof"))' live --interval 0.3 -- '\(product("memprof-workload"))' grow 3000"
         let shell = "(sleep 1.5; cat '\(keys.path)'; sleep 1; printf q; sleep 3) | TERM=xterm /usr/bin/script -qfec \"\(command)\" /dev/null"
         let r = try CLI.run("/bin/sh", ["-c", shell], timeout: 60)
         XCTAssertEqual(r.status, 0, r.stderr)
