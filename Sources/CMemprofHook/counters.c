@@ -1,5 +1,7 @@
 // Per-thread exact counters: slot ownership, the accounting called by every hook, and the
 // readers that sum all slots.
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <malloc.h>
@@ -57,13 +59,21 @@ static void release_slot(void *p) {
   memprof_t_slot = SLOT_NONE;
 }
 
-static void init_once(void) {
+static int g_active;  // this copy is the one the process's malloc reaches (see below)
+static int copy_answers_malloc_lookups(void);
+
+// `proven`: called from this copy's own malloc, so it is the copy in use. Without that proof
+// (a constructor), a copy that cannot tell yet stays uninitialised: it claims nothing and
+// starts no trace until its own malloc is first called, which an idle copy never is.
+static void init_once(int proven) {
+  if (!proven && !copy_answers_malloc_lookups()) return;
   // Only the first thread to get here initialises; a rare concurrent first caller simply
   // counts in the shared counters until it calls again.
   int expected = 0;
   if (!__atomic_compare_exchange_n(&g_init_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE))
     return;
+  __atomic_store_n(&g_active, 1, __ATOMIC_RELEASE);
   g_static_state.magic = MEMPROF_MAGIC;
   g_static_state.version = MEMPROF_VERSION;
   g_static_state.slot_count = MEMPROF_SLOTS;
@@ -73,17 +83,19 @@ static void init_once(void) {
   memprof_sampler_init(shared_sampler);
   g_key_ok = pthread_key_create(&g_key, release_slot) == 0;
   __atomic_store_n(&g_init_state, 2, __ATOMIC_RELEASE);
+  // A trace asked for before this copy knew it was the one in use starts now.
+  if (proven) memprof_trace_start();
 }
 
 void memprof_ensure_init(void) {
-  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) init_once();
+  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) init_once(0);
 }
 
 memprof_slot *memprof_acquire_slot(void *block) {
   if (memprof_t_slot == SLOT_NONE) return NULL;  // re-entered, or thread is exiting
   memprof_t_slot = SLOT_NONE;                    // anything we call that allocates counts shared
   int saved_errno = errno;
-  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) init_once();
+  if (__atomic_load_n(&g_init_state, __ATOMIC_ACQUIRE) != 2) init_once(block != NULL);
   memprof_verify_chunk_header(block);
   // Without the fast size read, no slots: the slow path reads sizes with malloc_usable_size.
   // Not yet checked: try again at this thread's next call.
@@ -296,6 +308,21 @@ void memprof_read_counters(memprof_counters *out) {
 }
 
 int memprof_uses_chunk_header(void) { return memprof_g_chunk_header; }
+
+// Which copy of the hook the process uses. A program that links the hook and also runs
+// with it preloaded has two; the process's malloc reaches one, the other idles. A copy knows
+// it is in use when its own malloc is called, or, before that, when looking malloc up the
+// way shared libraries bind to it finds this copy's (a hidden alias names this module's own
+// definition). A non-PIE executable that takes malloc's address (Debian's python3) makes
+// that lookup return its PLT entry: its copy learns at its first malloc instead.
+extern void *memprof_own_malloc(size_t) __attribute__((weak, visibility("hidden")));
+
+static int copy_answers_malloc_lookups(void) {
+  return memprof_own_malloc != NULL && dlsym(RTLD_DEFAULT, "malloc") == (void *)memprof_own_malloc;
+}
+
+int memprof_copy_is_active(void) { return __atomic_load_n(&g_active, __ATOMIC_ACQUIRE); }
+
 
 // A program that never allocates still gets its state set up (and a `memprof run` parent
 // its shared file claimed), so "zero allocations" is told apart from "hook not loaded".

@@ -12,6 +12,9 @@ HOOK_TEXT void *malloc(size_t size) {
   return memprof_account_alloc(__libc_malloc(size), size);
 }
 
+// This module's own malloc, for counters.c to tell which copy of the hook is in use.
+extern void *memprof_own_malloc(size_t) __attribute__((alias("malloc"), visibility("hidden")));
+
 HOOK_TEXT void free(void *ptr) {
   memprof_account_free_and_free(ptr);
 }
@@ -82,11 +85,6 @@ HOOK_TEXT void *pvalloc(size_t size) {
   return memprof_account_alloc(__libc_pvalloc(size), size);
 }
 
-// This copy's own malloc: a hidden alias binds to the definition in this module, where
-// `&malloc` in position-independent code would give the process's (possibly another copy's).
-extern void *memprof_own_malloc(size_t) __attribute__((alias("malloc"), visibility("hidden")));
-
-int memprof_copy_is_active(void) { return dlsym(RTLD_DEFAULT, "malloc") == (void *)memprof_own_malloc; }
 
 // 1 when every hooked symbol, looked up the way shared libraries bind to it, is ours.
 // An executable linked with lld may not export some (see the README): those calls bypass us.

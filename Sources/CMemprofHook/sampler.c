@@ -17,6 +17,7 @@
 #include "sampler.h"
 #include "stack_capture.h"
 #include "live_table.h"
+#include "unwind_cache.h"
 
 memprof_sampler *memprof_g_sampler;
 int64_t memprof_g_rate = 524288;
@@ -445,7 +446,7 @@ void memprof_read_self_memory(memprof_self_memory *out) {
   if (sp == NULL) return;
   uint64_t live_table = memprof_live_mapped_bytes();
   out->sampler_mapped = sizeof(memprof_sampler) + sizeof g_stack_index + sizeof g_bucket_index +
-                        sizeof memprof_g_sample_filter + live_table;
+                        sizeof memprof_g_sample_filter + live_table + memprof_unwind_cache_bytes();
   uint64_t stacks = LOAD(&sp->stacks_used), buckets = LOAD(&sp->buckets_used);
   out->sampler_used = stacks * (sizeof(mp_stack) + 2 * sizeof(uint32_t)) +
                       LOAD(&sp->pcs_used) * sizeof(uint64_t) +

@@ -73,8 +73,6 @@ static void add_counters(memprof_state *to, const memprof_state *from) {
 memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampler) {
   const char *path = getenv("MEMPROF_SHM");
   if (path == NULL || *path == 0) return fallback;
-  // An idle copy must not claim the file (it would take the active copy for an exec'd image).
-  if (!memprof_copy_is_active()) return fallback;
   int fd = open(path, O_RDWR | O_CLOEXEC);
   if (fd < 0) return fallback;
   struct stat sb;

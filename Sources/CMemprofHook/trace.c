@@ -168,12 +168,15 @@ static void trace_in_child(void) {
 extern int memprof_trace_opt_out(void) __attribute__((weak));
 
 void memprof_trace_start(void) {
-  if (__atomic_exchange_n(&g_started, 1, __ATOMIC_ACQ_REL)) return;
+  if (__atomic_load_n(&g_started, __ATOMIC_ACQUIRE)) return;
   g_interval_ns = parse_interval(getenv("MEMPROF_TRACE"));
   if (g_interval_ns == 0) return;
   if (memprof_trace_opt_out && memprof_trace_opt_out()) return;
-  if (!memprof_copy_is_active()) return;  // the idle copy of a program that also links the hook
+  // Only the copy of the hook in use traces; a copy that cannot tell yet is asked again by
+  // its first malloc (counters.c).
   memprof_ensure_init();
+  if (!memprof_copy_is_active()) return;
+  if (__atomic_exchange_n(&g_started, 1, __ATOMIC_ACQ_REL)) return;
   g_start_ns = g_last_ns = now_ns();
   memprof_trace_block *shared = memprof_shared_trace_block();
   if (shared) {

@@ -74,6 +74,17 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(none.stderr.contains("give the program to run"), none.stderr)
     }
 
+    func testNonPIEExecutablesAreCounted() throws {
+        // Debian's python3 is not position-independent and takes malloc's address: dlsym
+        // then returns its PLT entry. The hook must still know it is the copy in use.
+        let python = "/usr/bin/python3"
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: python), "no system python3")
+        let (summary, run) = try memprofRun([python, "-c", "x = [str(i) for i in range(10000)]"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertFalse(run.stderr.contains("no counts"), run.stderr)
+        XCTAssertGreaterThan(uint(summary["allocations"]), 100, run.stderr)
+    }
+
     func testUnmodifiedNonSwiftProgramsWork() throws {
         // bash and sort are C programs; the preload library must not bring the Swift runtime.
         let (summary, run) = try memprofRun(["/bin/sh", "-c", "seq 1 20000 | sort -n > /dev/null"])
