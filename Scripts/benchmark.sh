@@ -28,26 +28,7 @@ lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s%N; }
-wall() { local s; s=$(now); "$@" >/dev/null 2>&1; echo $(( $(now) - s )); }
-# stats RATIOS...: median, min and max of the ratios
-stats() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "x%.3f (%.3f-%.3f, n=%d)", m, a[1], a[NR], NR}'; }
-
-# paired NAME PLAIN_CMD -- VARIANT_CMD: alternating runs, prints the ratio variant/plain.
-paired() {
-  local name=$1; shift
-  local plain=() variant=()
-  while [[ $1 != -- ]]; do plain+=("$1"); shift; done
-  shift
-  variant=("$@")
-  local ratios=() p v
-  for _ in $(seq "$reps"); do
-    p=$(wall "${plain[@]}")
-    v=$(wall "${variant[@]}")
-    ratios+=("$(awk -v p="$p" -v v="$v" 'BEGIN { print v / p }')")
-  done
-  printf '  %-44s %s\n' "$name" "$(stats "${ratios[@]}")"
-}
+source Scripts/paired-runs.sh  # (the script runs from the package root)
 
 echo "== 1. wall-clock ratio to a plain run (median of $reps paired runs, min-max)"
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

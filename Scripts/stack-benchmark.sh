@@ -81,23 +81,7 @@ share "C, -fomit-frame-pointer" "$work/omit_fp" "$work/libpa.so" "$work/libpb.so
 
 echo "== 2. wall-clock ratio to a plain run (median of $reps paired runs, min-max)"
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-now() { date +%s%N; }
-wall() { local s; s=$(now); "$@" >/dev/null 2>&1; echo $(( $(now) - s )); }
-stats() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "x%.3f (%.3f-%.3f, n=%d)", m, a[1], a[NR], NR}'; }
-paired() {
-  local name=$1; shift
-  local plain=() variant=()
-  while [[ $1 != -- ]]; do plain+=("$1"); shift; done
-  shift
-  variant=("$@")
-  local ratios=() p v
-  for _ in $(seq "$reps"); do
-    p=$(wall "${plain[@]}")
-    v=$(wall "${variant[@]}")
-    ratios+=("$(awk -v p="$p" -v v="$v" 'BEGIN { print v / p }')")
-  done
-  printf '  %-40s %s\n' "$name" "$(stats "${ratios[@]}")"
-}
+source Scripts/paired-runs.sh  # (the script runs from the package root)
 for program in "churn 2000000" "st-churn 8000000"; do
   read -r name arg <<<"$program"
   plain=("$bin/memprof-workload" "$name" "$arg")
