@@ -73,4 +73,6 @@ HIDDEN void memprof_peak_check(int64_t live);
 /// The label of the calling thread (its name, `main`, or `tid-N`), as an index into the
 /// sampler's thread names; refreshed now and then from the kernel.
 HIDDEN uint32_t memprof_thread_label(memprof_sampler *sp, memprof_slot *s);
+/// Bytes of the process-local indexes of stacks and buckets (for memprof_read_self_memory).
+HIDDEN uint64_t memprof_sampler_index_bytes(void);
 #endif
