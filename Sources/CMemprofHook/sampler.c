@@ -321,9 +321,9 @@ HOOK_TEXT __attribute__((noinline)) void memprof_sample_unslotted(void *p, size_
     if (g_unslotted.rng == 0) g_unslotted.rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)p;
     STORE(&g_unslotted_until, next_interval(&g_unslotted));
   }
-  // The main thread's stack ends at __libc_stack_end; another thread's bound is not known
-  // here, so its stack is the allocating call site alone.
-  uintptr_t top = syscall(SYS_gettid) == getpid() ? (uintptr_t)__libc_stack_end : 0;
+  // The same bounds as a slot's: the main thread's stack ends at __libc_stack_end, another
+  // thread's at its descriptor, which glibc keeps at the top of the thread's stack block.
+  uintptr_t top = syscall(SYS_gettid) == getpid() ? (uintptr_t)__libc_stack_end : (uintptr_t)pthread_self();
   record(p, usable, NULL, top, (uintptr_t)__builtin_frame_address(0), ret);
 }
 
