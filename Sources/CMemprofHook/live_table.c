@@ -14,7 +14,7 @@
 #define SHARDS 64
 #define PAGE 4096ull
 
-uint8_t memprof_g_sample_filter[1u << MP_FILTER_BITS];
+uint16_t memprof_g_sample_filter[1u << MP_FILTER_BITS];
 
 typedef struct shard {
   mp_lock lock;

@@ -223,17 +223,18 @@ static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size
   return id;
 }
 
-// Filter slots count live sampled blocks; 255 sticks (those frees always look up).
+// Filter slots count live sampled blocks; 65535 sticks (those frees always look up).
+#define MP_FILTER_STUCK 0xffff
 static void filter_add(const void *p) {
-  uint8_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
-  uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
-  while (v < 255 && !__atomic_compare_exchange_n(f, &v, (uint8_t)(v + 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+  uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
+  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
+  while (v < MP_FILTER_STUCK && !__atomic_compare_exchange_n(f, &v, (uint16_t)(v + 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
 }
 
 static void filter_remove(const void *p) {
-  uint8_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
-  uint8_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
-  while (v > 0 && v < 255 && !__atomic_compare_exchange_n(f, &v, (uint8_t)(v - 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+  uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
+  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
+  while (v > 0 && v < MP_FILTER_STUCK && !__atomic_compare_exchange_n(f, &v, (uint16_t)(v - 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
 }
 
 // ---- modules (shared-file mode): the parent cannot read /proc/PID/maps after the child
