@@ -53,16 +53,19 @@ HIDDEN void memprof_verify_chunk_header(void *p);
 // and so do mmapped chunks.
 // Shape chosen for the machine code: one TLS load decides between the fast
 // path and a slow one, and every rare case (no slot yet, flush, new peak) is a tail call, so
-// the fast path saves no registers and calls nothing but glibc.
+// the fast path saves no registers and calls nothing but glibc. It touches one line of its
+// own slot and nothing another thread writes.
 
 HIDDEN void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret);
 
 /// Slow path of an allocation: no slot (first call of a thread, re-entry, exiting thread),
 /// or sizes read with malloc_usable_size.
 HIDDEN void *memprof_alloc_slow(void *p, size_t requested, void *ret);
-/// Publishes a slot's live-byte change and raises the peak if needed.
-HIDDEN void *memprof_alloc_flush(void *p, memprof_slot *s, int64_t unflushed);
-HIDDEN void *memprof_alloc_new_peak(void *p, int64_t candidate);
+/// An allocation took unflushed_live above the slot's flush_at: raises the peak if this is
+/// one, publishes the change once it reaches MEMPROF_FLUSH_BYTES, and sets flush_at again
+/// from the room left below the peak. The peak is exact for one thread; with several, each
+/// one's unpublished change (< MEMPROF_FLUSH_BYTES) may be missing from it.
+HIDDEN void *memprof_alloc_settle(void *p, memprof_slot *s, int64_t unflushed);
 /// Slow path of free: no slot, or sizes read with malloc_usable_size. Frees the block.
 HIDDEN void memprof_free_slow(void *p);
 HIDDEN void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed);
@@ -86,11 +89,10 @@ HOOK_TEXT static inline __attribute__((always_inline)) void *memprof_account_all
   int64_t left = s->until_sample - (int64_t)usable;
   s->until_sample = left;
   if (UNLIKELY(left < 0)) return memprof_alloc_sampled(p, s, u, __builtin_return_address(0));
-  if (UNLIKELY(u >= MEMPROF_FLUSH_BYTES)) return memprof_alloc_flush(p, s, u);
+  // One compare for both rare events, flush and new peak: flush_at is the lower of the two
+  // limits (see memprof_alloc_settle), so the fast path reads no shared line.
+  if (UNLIKELY(u > s->flush_at)) return memprof_alloc_settle(p, s, u);
   s->unflushed_live = u;
-  memprof_state *st = memprof_g_state;
-  int64_t candidate = LOAD(&st->flushed_live) + u;
-  if (UNLIKELY(candidate > LOAD(&st->peak_live))) return memprof_alloc_new_peak(p, candidate);
   return p;
 }
 

@@ -124,6 +124,7 @@ memprof_slot *memprof_acquire_slot(void *block) {
     got = NULL;
   }
   if (got) {
+    got->flush_at = 0;  // a former owner's limit: the first allocation sets it again
     memprof_slot_start_sampling(got, syscall(SYS_gettid) == getpid());
     memprof_t_slot = got;
   }
@@ -173,15 +174,8 @@ HOOK_TEXT void memprof_account_new(void *p, size_t requested, size_t usable, voi
   s->until_sample -= (int64_t)usable;
   if (s->until_sample < 0 && p != NULL) memprof_sample(p, usable, s, (uintptr_t)__builtin_frame_address(0), ret);
   int64_t u = s->unflushed_live + (int64_t)usable;
-  if (u >= MEMPROF_FLUSH_BYTES) {
-    s->unflushed_live = 0;
-    memprof_publish_live(memprof_g_state, u);
-    return;
-  }
-  s->unflushed_live = u;
-  memprof_state *st = memprof_g_state;
-  int64_t candidate = LOAD(&st->flushed_live) + u;
-  if (candidate > LOAD(&st->peak_live)) memprof_raise_peak(st, candidate);
+  if (u > s->flush_at) memprof_alloc_settle(p, s, u);
+  else s->unflushed_live = u;
 }
 
 HOOK_TEXT void memprof_account_release(size_t usable) {
@@ -213,14 +207,21 @@ HOOK_TEXT void *memprof_alloc_slow(void *p, size_t requested, void *ret) {
   return p;
 }
 
-void *memprof_alloc_flush(void *p, memprof_slot *s, int64_t unflushed) {
-  s->unflushed_live = 0;
-  memprof_publish_live(memprof_g_state, unflushed);
-  return p;
-}
-
-void *memprof_alloc_new_peak(void *p, int64_t candidate) {
-  memprof_raise_peak(memprof_g_state, candidate);
+void *memprof_alloc_settle(void *p, memprof_slot *s, int64_t unflushed) {
+  memprof_state *st = memprof_g_state;
+  if (unflushed >= MEMPROF_FLUSH_BYTES) {
+    s->unflushed_live = 0;
+    memprof_publish_live(st, unflushed);  // raises the peak too
+    unflushed = 0;
+  } else {
+    s->unflushed_live = unflushed;
+    int64_t candidate = LOAD(&st->flushed_live) + unflushed;
+    if (candidate > LOAD(&st->peak_live)) memprof_raise_peak(st, candidate);
+  }
+  // The room is read after this thread's own change: at a new peak it is `unflushed` itself,
+  // so the next allocation comes back here, as long as the heap keeps climbing.
+  int64_t room = LOAD(&st->peak_live) - LOAD(&st->flushed_live);
+  s->flush_at = room < MEMPROF_FLUSH_BYTES ? (room > unflushed ? room : unflushed) : MEMPROF_FLUSH_BYTES - 1;
   return p;
 }
 
@@ -239,11 +240,8 @@ HOOK_TEXT void memprof_free_slow(void *p) {
 
 HOOK_TEXT void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret) {
   memprof_sample(p, memprof_chunk_usable(memprof_chunk_head(p)), s, (uintptr_t)__builtin_frame_address(0), ret);
-  if (unflushed >= MEMPROF_FLUSH_BYTES) return memprof_alloc_flush(p, s, unflushed);
+  if (unflushed > s->flush_at) return memprof_alloc_settle(p, s, unflushed);
   s->unflushed_live = unflushed;
-  memprof_state *st = memprof_g_state;
-  int64_t candidate = LOAD(&st->flushed_live) + unflushed;
-  if (candidate > LOAD(&st->peak_live)) memprof_raise_peak(st, candidate);
   return p;
 }
 

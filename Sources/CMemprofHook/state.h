@@ -7,7 +7,7 @@
 
 #define MEMPROF_SLOTS 4096
 #define MEMPROF_MAGIC 0x4d454d50524f4631ull /* "MEMPROF1" */
-#define MEMPROF_VERSION 2u
+#define MEMPROF_VERSION 3u
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -17,19 +17,24 @@
 /// read by anyone (relaxed loads). A slot outlives its thread: the next thread that takes
 /// it keeps adding, so the sum over all slots stays exact.
 typedef struct memprof_slot {
+  // What the hooks' fast paths touch, in the first 64-byte line.
   uint64_t allocations;
   uint64_t frees;
   uint64_t requested_bytes;
   uint64_t allocated_bytes;
   uint64_t freed_bytes;
-  uint64_t failed_allocations;
   int64_t unflushed_live;   // owner only: live-byte change not yet added to flushed_live
+  int64_t until_sample;     // owner only: bytes left before the next sampled allocation
+  int64_t flush_at;         // owner only: above this unflushed_live an allocation takes the
+                            // slow path: the flush threshold, or the room left below the
+                            // peak when the owner last looked, whichever is lower
+  // The rest, in the second line.
+  uint64_t failed_allocations;
   uint32_t in_use;          // 0 free, 1 owned by a thread
   uint32_t pad0;
-  int64_t until_sample;     // owner only: bytes left before the next sampled allocation
   uint64_t rng;             // owner only: xorshift state for the sampling intervals
   uintptr_t stack_top;      // owner only: upper bound of this thread's stack, for stack walks
-  uint64_t reserved[5];     // keeps the slot at 128 bytes
+  uint64_t reserved[4];     // keeps the slot at 128 bytes
 } __attribute__((aligned(128))) memprof_slot;
 
 /// What the trace thread of a `memprof run` child last printed, so that the parent can
