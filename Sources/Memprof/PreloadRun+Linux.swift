@@ -38,6 +38,8 @@ public struct PreloadRun {
         public var traceExitLine: String?
         /// Profiles written while the program ran (threshold and signal dumps), in order.
         public var dumps: [String] = []
+        /// The symbolizer that resolved the child's addresses while it ran (see SymbolWarmer).
+        var warmSymbolizer: Symbolizer?
 
         /// The child's heap profile, symbolized from the files of the modules it had mapped
         /// (nil when it recorded no samples).
@@ -58,7 +60,7 @@ public struct PreloadRun {
         public var peakCopiedLiveBytes: Int64 { samples?.peakLiveBytes ?? 0 }
 
         private func symbolizer(_ samples: HeapSamples) -> Symbolizer {
-            Symbolizer(modules: ProcMaps.loadedModules(fromMaps: samples.modulesAsMaps))
+            warmSymbolizer ?? Symbolizer(modules: ProcMaps.loadedModules(fromMaps: samples.modulesAsMaps))
         }
     }
 
@@ -75,6 +77,9 @@ public struct PreloadRun {
     public var dumps: Dumps?
     /// Told of each profile written while the program runs (its path), or of a failure.
     public var onDump: (@Sendable (String) -> Void)?
+    /// Resolves the child's sampled addresses on a thread of this process while the child
+    /// runs, so that its profile is ready sooner after it exits (default true).
+    public var symbolizesWhileRunning = true
 
     public init(arguments: [String], preloadLibrary: String, environment: [String: String] = [:],
                 dumps: Dumps? = nil, onDump: (@Sendable (String) -> Void)? = nil) {
@@ -101,6 +106,11 @@ public struct PreloadRun {
 
         let start = monotonicSeconds()
         let pid = try spawn(program: program, arguments: arguments, environment: env)
+        var warmer: SymbolWarmer?
+        if symbolizesWhileRunning {
+            let w = SymbolWarmer(statePath: shared.path, stateSize: shared.size)
+            if w.start() { warmer = w }
+        }
         var written: [String] = []
         let status: Int32
         if let dumps, let watch = shared.map() {
@@ -120,6 +130,7 @@ public struct PreloadRun {
             ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
         let (counters, samples, traceLine) = shared.read(pid: pid)
         var result = Result(termination: termination, pid: pid, counters: counters, seconds: seconds, samples: samples)
+        result.warmSymbolizer = warmer?.finish(modulesAsMaps: samples?.modulesAsMaps)
         result.traceExitLine = traceLine
         result.dumps = written
         return result

@@ -35,6 +35,7 @@ public final class Symbolizer: @unchecked Sendable {
     private var cacheBytes = 0
     private var limit = 1 << 20
     private var lastReload: Int64 = 0
+    private var keepCostly = false
 
     /// Reads the loaded modules of process `pid` (nil: this process) from `/proc/PID/maps`.
     /// `meter`, when given, measures the heap bytes the symbolizer keeps (`retainedBytes`).
@@ -64,6 +65,14 @@ public final class Symbolizer: @unchecked Sendable {
     public var cacheLimit: Int {
         get { locked { limit } }
         set { locked { limit = max(0, newValue); if cacheBytes > limit { clearCache() } } }
+    }
+
+    /// Keeps modules whose debug sections had to be inflated from one batch to the next
+    /// (default false: their inflated copies are anonymous memory, dropped after each batch
+    /// in a service). A short-lived tool that symbolizes in several batches sets it.
+    public var keepsCostlyModules: Bool {
+        get { locked { keepCostly } }
+        set { locked { keepCostly = newValue } }
     }
 
     /// Heap bytes this symbolizer keeps between requests: the state of each opened module
@@ -201,7 +210,7 @@ public final class Symbolizer: @unchecked Sendable {
             // cache, and inflated debug sections are not kept (their addresses are cached).
             for index in byModule.keys {
                 symbolizers[index]?.dropResidentPages()
-                if symbolizers[index]?.isCostlyToKeep == true {
+                if !keepCostly && symbolizers[index]?.isCostlyToKeep == true {
                     symbolizers[index] = nil
                     moduleBytes[index] = nil
                 }
