@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A blocking TCP client socket whose every operation honours a deadline (via `poll`).
 struct HTTPSocket {
@@ -87,43 +84,4 @@ struct HTTPSocket {
     }
 
     func close() { Glibc.close(fd) }
-}
-
-/// `https://` through Foundation's URLSession (libcurl on Linux).
-enum URLSessionFetch {
-    static func get(_ url: String, timeout: Double, maxBytes: Int) throws -> [UInt8] {
-        guard let u = URL(string: url) else { throw HTTPFetcher.Failure("not a valid URL") }
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        config.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: config)
-        defer { session.finishTasksAndInvalidate() }
-        let done = DispatchSemaphore(value: 0)
-        let box = FetchBox()
-        let task = session.dataTask(with: u) { data, response, error in
-            box.set(data, response as? HTTPURLResponse, error)
-            done.signal()
-        }
-        task.resume()
-        if done.wait(timeout: .now() + timeout + 1) == .timedOut {
-            task.cancel()
-            throw HTTPFetcher.Failure("timed out after \(timeout) s")
-        }
-        let (data, response, error) = box.get()
-        if let error { throw HTTPFetcher.Failure(error.localizedDescription) }
-        guard let response, let data else { throw HTTPFetcher.Failure("no response") }
-        guard response.statusCode == 200 else {
-            throw HTTPFetcher.Failure("HTTP \(response.statusCode) \(HTTPURLResponse.localizedString(forStatusCode: response.statusCode))")
-        }
-        guard data.count <= maxBytes else { throw HTTPFetcher.Failure("response larger than \(maxBytes >> 20) MiB") }
-        return [UInt8](data)
-    }
-
-    /// The completion handler's results, handed across threads under a lock.
-    private final class FetchBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: (Data?, HTTPURLResponse?, Error?) = (nil, nil, nil)
-        func set(_ d: Data?, _ r: HTTPURLResponse?, _ e: Error?) { lock.lock(); value = (d, r, e); lock.unlock() }
-        func get() -> (Data?, HTTPURLResponse?, Error?) { lock.lock(); defer { lock.unlock() }; return value }
-    }
 }

@@ -91,11 +91,14 @@ struct RunCommand: ParsableCommand {
             // Without a profile to write only the exact counters are wanted: sampling stays off.
             let dumps = try dumps()
             let sampling = output == nil && peakProfile == nil && dumps == nil ? 0 : (rate ?? 524_288)
-            result = try PreloadRun(arguments: command, preloadLibrary: library,
-                                    environment: ["MEMPROF_RATE": String(sampling)], dumps: dumps) { written in
+            var preload = PreloadRun(arguments: command, preloadLibrary: library,
+                                     environment: ["MEMPROF_RATE": String(sampling)], dumps: dumps) { written in
                 let message = written.hasPrefix("cannot") ? written : "heap profile written to \(written) while the program runs"
                 FileHandle.standardError.write(Data("memprof: \(message)\n".utf8))
-            }.run()
+            }
+            // MEMPROF_RUN_WARM=0 resolves addresses only after the exit (to measure the warming).
+            preload.symbolizesWhileRunning = sampling != 0 && ProcessInfo.processInfo.environment["MEMPROF_RUN_WARM"] != "0"
+            result = try preload.run()
         } catch let failure as PreloadRun.Failure {
             // As a shell does: 127 when the command cannot be run.
             FileHandle.standardError.write(Data("memprof: \(failure.description)\n".utf8))
