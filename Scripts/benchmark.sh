@@ -42,6 +42,7 @@ for program in "st-churn 8000000" "churn 2000000" "mt-churn 1000000"; do
   paired "preloaded, every allocation (rate 1)" "${plain[@]}" -- env LD_PRELOAD="$lib" MEMPROF_RATE=1 "${plain[@]}"
   paired "memprof run --rate 1 -o (end to end)" "${plain[@]}" -- "$bin/memprof" run --rate 1 -o "$work/r1.pb.gz" -- "${plain[@]}"
   paired "memprof run -o (default rate, end to end)" "${plain[@]}" -- "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
+  paired "  the same, symbolizing only after the exit" "${plain[@]}" -- env MEMPROF_RUN_WARM=0 "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
   paired "heaptrack" "${plain[@]}" -- heaptrack -o "$work/ht" "${plain[@]}"
   rm -f "$work"/ht*
 done
@@ -63,6 +64,11 @@ instructions() {
   awk '/Collected/ { print $4 }' "$work/cg.err"
 }
 base=$(instructions A=1)
+# The floor: an interposer that only forwards malloc and free to glibc.
+printf '#include <stddef.h>\nvoid *__libc_malloc(size_t); void __libc_free(void *);\nvoid *malloc(size_t n) { return __libc_malloc(n); }\nvoid free(void *p) { __libc_free(p); }\n' >"$work/forward.c"
+clang -shared -fPIC -O2 -o "$work/forward.so" "$work/forward.c"
+n=$(instructions LD_PRELOAD="$work/forward.so")
+awk -v b="$base" -v n="$n" 'BEGIN { printf "  st-churn 1000000, %-20s %+.1f instructions per pair (%d -> %d)\n", "forwarding only", (n - b) / 1000000, b, n }'
 for setting in "MEMPROF_RATE=0" "MEMPROF_RATE=524288" "MEMPROF_RATE=1"; do
   n=$(instructions LD_PRELOAD="$lib" "$setting")
   awk -v b="$base" -v n="$n" -v s="$setting" \
