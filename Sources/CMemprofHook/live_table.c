@@ -115,7 +115,8 @@ int memprof_live_take(uint64_t p, mp_live_info *out) {
   // cyclically within (hole, entry].
   for (uint64_t j = i + 1 == capacity ? 0 : i + 1; keys[j] != 0; j = j + 1 == capacity ? 0 : j + 1) {
     uint64_t k = home(hash(key_address(keys[j])), capacity);
-    uint64_t from_home = (j + capacity - k) % capacity, from_hole = (j + capacity - i) % capacity;
+    // Cyclic distances without a division (j, k, i < capacity).
+    uint64_t from_home = j >= k ? j - k : j + capacity - k, from_hole = j >= i ? j - i : j + capacity - i;
     if (from_home >= from_hole) {
       keys[i] = keys[j];
       infos[i] = infos[j];
