@@ -1,0 +1,135 @@
+/// Byte-level helpers of `SwiftCompactName`: the names it reads are ASCII apart from
+/// identifiers, so UTF-8 bytes index them directly.
+extension SwiftCompactName {
+    typealias Bytes = ArraySlice<UInt8>
+
+    static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    static func isLower(_ b: UInt8) -> Bool { b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") }
+    static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+    static func isIdentifier(_ b: UInt8) -> Bool {
+        isLower(b) || isDigit(b) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) || b == UInt8(ascii: "_")
+            || b == UInt8(ascii: "$") || b == UInt8(ascii: "`") || b >= 0x80
+    }
+
+    static func isIdentifierStart(_ b: UInt8) -> Bool { isIdentifier(b) && !isDigit(b) }
+
+    /// Characters of Swift operator names as the demangler prints them (`==`, `..<`, `&+`).
+    static func isOperator(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "!"),
+             UInt8(ascii: "*"), UInt8(ascii: "%"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"),
+             UInt8(ascii: "|"), UInt8(ascii: "^"), UInt8(ascii: "~"), UInt8(ascii: "?"), UInt8(ascii: "."):
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func trimmed(_ s: Bytes) -> Bytes {
+        var t = s
+        while t.first == UInt8(ascii: " ") { t = t.dropFirst() }
+        while t.last == UInt8(ascii: " ") { t = t.dropLast() }
+        return t
+    }
+
+    static func hasPrefix(_ s: Bytes, _ prefix: String) -> Bool { s.starts(with: prefix.utf8) }
+
+    static func hasSuffix(_ s: Bytes, _ suffix: String) -> Bool {
+        let u = Array(suffix.utf8)
+        return s.count >= u.count && s.suffix(u.count).elementsEqual(u)
+    }
+
+    static func firstRange(_ s: Bytes, of needle: String) -> Range<Int>? {
+        let n = Array(needle.utf8)
+        guard !n.isEmpty, s.count >= n.count else { return nil }
+        var i = s.startIndex
+        while i <= s.endIndex - n.count {
+            if s[i] == n[0] && s[i..<(i + n.count)].elementsEqual(n) { return i..<(i + n.count) }
+            i += 1
+        }
+        return nil
+    }
+
+    static func lastRange(_ s: Bytes, of n: [UInt8]) -> Range<Int>? {
+        guard !n.isEmpty, s.count >= n.count else { return nil }
+        var i = s.endIndex - n.count
+        while i >= s.startIndex {
+            if s[i..<(i + n.count)].elementsEqual(n) { return i..<(i + n.count) }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// The first `needle` outside brackets. `<` counts as a bracket except inside an operator
+    /// name (after a `.`: `Swift.Int.< infix`), and the `>` of `->` closes nothing.
+    static func firstRangeAtDepth0(_ s: Bytes, of needle: String) -> Range<Int>? {
+        let n = Array(needle.utf8)
+        guard !n.isEmpty, s.count >= n.count else { return nil }
+        var depth = 0
+        var inOperator = false
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            if depth == 0, i <= s.endIndex - n.count, c == n[0], s[i..<(i + n.count)].elementsEqual(n) {
+                return i..<(i + n.count)
+            }
+            if inOperator && isOperator(c) {
+                i += 1
+                continue
+            }
+            inOperator = false
+            switch c {
+            case UInt8(ascii: "."):
+                if i + 1 < s.endIndex, isOperator(s[i + 1]) { inOperator = true }
+            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "<"): depth += 1
+            case UInt8(ascii: ">") where i > s.startIndex && s[i - 1] == UInt8(ascii: "-"): break
+            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"): depth = max(0, depth - 1)
+            default: break
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `0123…ABCD` (at least 16 hex digits) closing a `(Name in _…)` private discriminator.
+    static func isPrivateDiscriminator(_ s: Bytes) -> Bool {
+        s.count >= 16 && s.allSatisfy { isDigit($0) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F")) }
+    }
+
+    /// `_:at:bytes:`: a parameter list already reduced to its labels.
+    static func isLabelList(_ s: Bytes) -> Bool {
+        guard s.last == UInt8(ascii: ":") else { return false }
+        var previous = UInt8(ascii: ":")
+        for c in s {
+            if c == UInt8(ascii: ":") {
+                if previous == UInt8(ascii: ":") { return false }
+            } else if !isIdentifier(c) {
+                return false
+            }
+            previous = c
+        }
+        return true
+    }
+
+    /// The `>` closing the `<` at `open`, counting angle brackets only: the demangler's
+    /// specialization lists may leave a `[` unclosed (`[Closure Propagated : ..., Argument
+    /// Types : [T]>`). The `>` of `->` closes nothing.
+    static func matchingAngle(_ s: Bytes, _ open: Int) -> Int? {
+        var depth = 0
+        var i = open
+        while i < s.endIndex {
+            switch s[i] {
+            case UInt8(ascii: "<"): depth += 1
+            case UInt8(ascii: ">") where i > s.startIndex && s[i - 1] == UInt8(ascii: "-"): break
+            case UInt8(ascii: ">"):
+                depth -= 1
+                if depth == 0 { return i }
+            default: break
+            }
+            i += 1
+        }
+        return nil
+    }
+}
