@@ -57,6 +57,10 @@ public struct ReportOptions: Sendable, Equatable {
     /// `closure #1 in f`), demangling names that are still mangled (Swift and C++), before
     /// filters and reports see them. Off by default, so reports equal `go tool pprof`'s.
     public var simplifyNames: Bool
+    /// Show Swift functions by their full signatures, demangled from the mangled
+    /// `system_name` (`memprof --full-names`), where the profile gives compact names
+    /// (`SwiftCompactName`); profiles with full names in `name` show them as stored.
+    public var fullNames = false
     /// Prefixes to remove from source file names, `:`-separated (`-trim_path`). `nil` lets
     /// `list` guess one from the source path, as pprof does.
     public var trimPath: String?

@@ -125,7 +125,7 @@ struct TopSites {
         for sample in profile.samples where valueIndex < sample.values.count {
             let name = sample.locationIDs.first.flatMap { locations[$0]?.lines.first }
                 .flatMap { functions[$0.functionID] }
-                .map { f in f.name.isEmpty ? f.systemName : Demangler.simplified(f.name, mangledName: f.systemName) }
+                .map { f in f.name.isEmpty ? f.systemName : f.name }   // compact Swift names, as `memprof top`
                 ?? "(unknown)"
             totals[name, default: 0] += sample.values[valueIndex]
         }
