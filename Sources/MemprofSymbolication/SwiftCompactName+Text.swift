@@ -132,4 +132,44 @@ extension SwiftCompactName {
         }
         return nil
     }
+
+    /// `_: inout [X], at: Swift.Int, Swift.Int` → `(_:at:_:)`; a list already in that form
+    /// comes back as it is.
+    static func labels(_ list: Bytes) -> [UInt8] {
+        if isLabelList(list) { return [UInt8(ascii: "(")] + list + [UInt8(ascii: ")")] }
+        var out: [UInt8] = [UInt8(ascii: "(")]
+        for parameter in parameters(list) {
+            let p = trimmed(parameter)
+            var label: Bytes = [UInt8(ascii: "_")][...]
+            if let colon = firstRangeAtDepth0(p, of: ": "), colon.lowerBound > p.startIndex {
+                let word = p[..<colon.lowerBound]
+                if word.allSatisfy(isIdentifier) { label = word }
+            }
+            out += label
+            out.append(UInt8(ascii: ":"))
+        }
+        out.append(UInt8(ascii: ")"))
+        return out
+    }
+
+    /// Top-level comma-separated parameters; none for an empty list.
+    static func parameters(_ list: Bytes) -> [Bytes] {
+        if list.allSatisfy({ $0 == UInt8(ascii: " ") }) { return [] }
+        var result: [Bytes] = []
+        var depth = 0
+        var start = list.startIndex
+        for i in list.indices {
+            switch list[i] {
+            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "<"): depth += 1
+            case UInt8(ascii: ">") where i > list.startIndex && list[i - 1] == UInt8(ascii: "-"): break
+            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"): depth -= 1
+            case UInt8(ascii: ",") where depth == 0:
+                result.append(list[start..<i])
+                start = i + 1
+            default: break
+            }
+        }
+        result.append(list[start...])
+        return result
+    }
 }

@@ -15,7 +15,8 @@
 ///   <...> of`, ...) become one ` [specialized]` at the end; `merged`, `static` and an
 ///   async function's `(N) await resume partial function for` go (it is the same function);
 /// - names stay: the module and type path, argument labels (`_` where there is none),
-///   `closure #N in`, `$defer #N in`, local functions (`helper(_:) #1 in`), accessors
+///   `closure #N in`, `$defer #N in`, `@objc` (C-convention thunks), local functions
+///   (`helper(_:) #1 in`), accessors
 ///   (`count.getter`, `subscript(_:).modify`), `partial apply for`, `protocol witness for
 ///   P.m(_:) in conformance T`, `dispatch thunk of`, `outlined copy of T` and similar phrases;
 ///   thunks between function types are `reabstraction thunk`; private names lose their
@@ -54,7 +55,7 @@ public enum SwiftCompactName {
         var changed = true
         while changed {
             changed = false
-            for word in ["merged ", "static ", "dynamic ", "@objc ", "@nonobjc "] where hasPrefix(s, word) {
+            for word in ["merged ", "static ", "dynamic "] where hasPrefix(s, word) {
                 s = s.dropFirst(word.utf8.count)
                 changed = true
             }
@@ -67,6 +68,11 @@ public enum SwiftCompactName {
                 s = rest
                 changed = true
             }
+        }
+        // A C-convention thunk (`@objc closure #1 in f`, also on Linux) keeps its mark: it is
+        // a frame of its own, called by C code, that calls the closure.
+        for lead in ["@objc ", "@nonobjc "] where hasPrefix(s, lead) {
+            return bytes(lead) + entity(s.dropFirst(lead.utf8.count), &specialized)
         }
         for lead in ["partial apply forwarder for ", "partial apply for "] where hasPrefix(s, lead) {
             return bytes("partial apply for ") + entity(s.dropFirst(lead.utf8.count), &specialized)
@@ -273,45 +279,5 @@ public enum SwiftCompactName {
             i += 1
         }
         return (out, i)
-    }
-
-    /// `_: inout [X], at: Swift.Int, Swift.Int` → `(_:at:_:)`; a list already in that form
-    /// comes back as it is.
-    private static func labels(_ list: Bytes) -> [UInt8] {
-        if isLabelList(list) { return [UInt8(ascii: "(")] + list + [UInt8(ascii: ")")] }
-        var out: [UInt8] = [UInt8(ascii: "(")]
-        for parameter in parameters(list) {
-            let p = trimmed(parameter)
-            var label: Bytes = [UInt8(ascii: "_")][...]
-            if let colon = firstRangeAtDepth0(p, of: ": "), colon.lowerBound > p.startIndex {
-                let word = p[..<colon.lowerBound]
-                if word.allSatisfy(isIdentifier) { label = word }
-            }
-            out += label
-            out.append(UInt8(ascii: ":"))
-        }
-        out.append(UInt8(ascii: ")"))
-        return out
-    }
-
-    /// Top-level comma-separated parameters; none for an empty list.
-    private static func parameters(_ list: Bytes) -> [Bytes] {
-        if list.allSatisfy({ $0 == UInt8(ascii: " ") }) { return [] }
-        var result: [Bytes] = []
-        var depth = 0
-        var start = list.startIndex
-        for i in list.indices {
-            switch list[i] {
-            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "<"): depth += 1
-            case UInt8(ascii: ">") where i > list.startIndex && list[i - 1] == UInt8(ascii: "-"): break
-            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"): depth -= 1
-            case UInt8(ascii: ",") where depth == 0:
-                result.append(list[start..<i])
-                start = i + 1
-            default: break
-            }
-        }
-        result.append(list[start...])
-        return result
     }
 }

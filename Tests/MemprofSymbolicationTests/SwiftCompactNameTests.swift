@@ -60,6 +60,8 @@ final class SwiftCompactNameTests: XCTestCase {
             ("closure #2 ((key: Swift.String, value: [Swift.String])) -> Swift.String in static MemprofHTTP.DeltaHeapBaseline.(key in _231C925118145029BC7071866E0313FF)(MemprofProfile.Sample, [Swift.UInt64 : Swift.UInt64]) -> MemprofHTTP.DeltaHeapBaseline.(Key in _231C925118145029BC7071866E0313FF)",
              "closure #2 in MemprofHTTP.DeltaHeapBaseline.key(_:_:)"),
             ("CoreMetrics.Counter.__deallocating_deinit", "CoreMetrics.Counter.__deallocating_deinit"),
+            ("@objc closure #1 (Swift.UnsafeMutableRawPointer?) -> Swift.UnsafeMutableRawPointer? in closure #1 (Swift.UnsafeMutablePointer<Swift.UInt?>) -> Swift.Int32 in static NIOPosix.ThreadOpsPosix.run(handle: inout Swift.UInt?, args: NIOPosix.Box<(body: (NIOPosix.NIOThread) -> (), name: Swift.String?)>) -> ()",
+             "@objc closure #1 in closure #1 in NIOPosix.ThreadOpsPosix.run(handle:args:)"),
             ("main", "main"),
             ("malloc", "malloc"),
             ("[memprof: symbol tables]", "[memprof: symbol tables]"),
