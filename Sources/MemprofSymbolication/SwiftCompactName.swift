@@ -167,7 +167,8 @@ public enum SwiftCompactName {
                     let rest = trimmed(s[(i + 1)...])
                     // A type or function follows; a tuple or function type (no name) does not.
                     guard let first = rest.first,
-                          isIdentifierStart(first) || first == UInt8(ascii: "(") || first == UInt8(ascii: "<") else { return phrase }
+                          isIdentifierStart(first) || first == UInt8(ascii: "(") || first == UInt8(ascii: "<")
+                            || first == UInt8(ascii: "[") else { return phrase }
                     let inner = entity(rest, &specialized)
                     return inner.isEmpty ? phrase : phrase + [UInt8(ascii: " ")] + word + [UInt8(ascii: " ")] + inner
                 }
@@ -199,6 +200,11 @@ public enum SwiftCompactName {
         guard i < s.endIndex else { return out }
         if s[i] == UInt8(ascii: "("), let close = DemangledBrackets.matching(Array(s[i...]), 0) {
             out += labels(s[(i + 1)..<(i + close)])
+            // A member of a local type: `f(A) -> R in Node #1 in g()`.
+            if let context = localContext(s[(i + close + 1)...]) {
+                var specialized = false
+                out += bytes(" in ") + entity(context, &specialized)
+            }
             return out
         }
         if hasPrefix(s[i...], " : "), let sub = lastRange(out[...], of: Array(".subscript".utf8)) {
@@ -212,6 +218,24 @@ public enum SwiftCompactName {
             }
         }
         return out
+    }
+
+    /// After a member's parameter list and result type, the local type it belongs to
+    /// (`-> R in Node #1 in g()` → `Node #1 in g()`): the first ` in ` at depth 0 followed by
+    /// `Name #N in` (the result type may itself name a local type, with its own ` in `).
+    private static func localContext(_ rest: Bytes) -> Bytes? {
+        var s = rest
+        while let hit = firstRangeAtDepth0(s, of: " in ") {
+            let after = s[hit.upperBound...]
+            if let hash = firstRange(after, of: " #"), hash.lowerBound > after.startIndex,
+               !after[..<hash.lowerBound].contains(UInt8(ascii: " ")) {
+                var k = hash.upperBound
+                while k < after.endIndex && isDigit(after[k]) { k += 1 }
+                if k > hash.upperBound, hasPrefix(after[k...], " in ") { return after }
+            }
+            s = after
+        }
+        return nil
     }
 
     /// The dotted path at the start of `s` with generic arguments, extension contexts and

@@ -62,6 +62,14 @@ final class SwiftCompactNameTests: XCTestCase {
             ("CoreMetrics.Counter.__deallocating_deinit", "CoreMetrics.Counter.__deallocating_deinit"),
             ("@objc closure #1 (Swift.UnsafeMutableRawPointer?) -> Swift.UnsafeMutableRawPointer? in closure #1 (Swift.UnsafeMutablePointer<Swift.UInt?>) -> Swift.Int32 in static NIOPosix.ThreadOpsPosix.run(handle: inout Swift.UInt?, args: NIOPosix.Box<(body: (NIOPosix.NIOThread) -> (), name: Swift.String?)>) -> ()",
              "@objc closure #1 in closure #1 in NIOPosix.ThreadOpsPosix.run(handle:args:)"),
+            ("protocol witness for Swift.Collection.subscript.read : (A.Index) -> A.Element in conformance NIOCore.ByteBufferView : Swift.Collection in NIOCore",
+             "protocol witness for Swift.Collection.subscript(_:).read in conformance NIOCore.ByteBufferView"),
+            ("closure #1 () -> () in closure #2 (Swift.Int) -> Swift.UInt in static MemprofWorkloads.Workloads.threads(count: Swift.Int, operations: Swift.Int) -> MemprofWorkloads.Workloads.Expected",
+             "closure #1 in closure #2 in MemprofWorkloads.Workloads.threads(count:operations:)"),
+            ("__allocating_init(Swift.Int, Node #1 in static MemprofWorkloads.Workloads.churn(iterations: Swift.Int) -> MemprofWorkloads.Workloads.Expected?) -> Node #1 in static MemprofWorkloads.Workloads.churn(iterations: Swift.Int) -> MemprofWorkloads.Workloads.Expected in Node #1 in static MemprofWorkloads.Workloads.churn(iterations: Swift.Int) -> MemprofWorkloads.Workloads.Expected",
+             "__allocating_init(_:_:) in Node #1 in MemprofWorkloads.Workloads.churn(iterations:)"),
+            ("assignWithCopy value witness for [Swift.String : Swift.String].Iterator",
+             "assignWithCopy value witness for Swift.Dictionary.Iterator"),
             ("main", "main"),
             ("malloc", "malloc"),
             ("[memprof: symbol tables]", "[memprof: symbol tables]"),
@@ -106,6 +114,10 @@ final class SwiftCompactNameTests: XCTestCase {
             XCTAssertTrue(Self.balanced(c), "unbalanced brackets in \(c) from \(full)")
             XCTAssertEqual(SwiftCompactName.compact(c), c, "not a fixed point: \(c) from \(full)")
             XCTAssertEqual(c.hasSuffix(" [specialized]"), full.contains("specialization <"), full)
+            // Module-qualified: a name with a module path keeps one (only words are left of
+            // thunks between function types and of phrases about tuples).
+            XCTAssertTrue(c.contains(".") || !full.contains(".") || !c.contains(where: { $0.isUppercase || $0 == "(" }),
+                          "the module is lost in \(c) from \(full)")
             compactNames[c, default: []].insert(full)
         }
         let merged = compactNames.values.filter { $0.count > 1 }.reduce(0) { $0 + $1.count }
