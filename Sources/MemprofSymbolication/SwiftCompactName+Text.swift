@@ -172,4 +172,24 @@ extension SwiftCompactName {
         result.append(list[start...])
         return result
     }
+
+    /// How far past `open` (a `(`, `[` or `<`) its closing bracket is, skipping nested
+    /// brackets and the `>` of `->`; nil when it is not closed. (`DemangledBrackets.matching`
+    /// on a slice, without copying it.)
+    static func matchOffset(_ s: Bytes, _ open: Int) -> Int? {
+        var depth = 0
+        var i = open
+        while i < s.endIndex {
+            switch s[i] {
+            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "<"): depth += 1
+            case UInt8(ascii: ">") where i > s.startIndex && s[i - 1] == UInt8(ascii: "-"): break
+            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"):
+                depth -= 1
+                if depth == 0 { return i - open }
+            default: break
+            }
+            i += 1
+        }
+        return nil
+    }
 }

@@ -141,10 +141,10 @@ public enum SwiftCompactName {
         if named {
             // Labels of a local function from its signature: `(x: Swift.Int) -> ()` → `(x:)`.
             var sig = signature
-            if hasPrefix(sig, "<"), let close = DemangledBrackets.matching(Array(sig), 0) {
+            if hasPrefix(sig, "<"), let close = matchOffset(sig, sig.startIndex) {
                 sig = trimmed(sig[(sig.startIndex + close + 1)...])
             }
-            if hasPrefix(sig, "("), let close = DemangledBrackets.matching(Array(sig), 0) {
+            if hasPrefix(sig, "("), let close = matchOffset(sig, sig.startIndex) {
                 head.removeLast(2)
                 head += labels(sig[(sig.startIndex + 1)..<(sig.startIndex + close)]) + bytes(" #")
             }
@@ -198,7 +198,7 @@ public enum SwiftCompactName {
         var out = p
         var i = end
         guard i < s.endIndex else { return out }
-        if s[i] == UInt8(ascii: "("), let close = DemangledBrackets.matching(Array(s[i...]), 0) {
+        if s[i] == UInt8(ascii: "("), let close = matchOffset(s, i) {
             out += labels(s[(i + 1)..<(i + close)])
             // A member of a local type: `f(A) -> R in Node #1 in g()`.
             if let context = localContext(s[(i + close + 1)...]) {
@@ -210,10 +210,10 @@ public enum SwiftCompactName {
         if hasPrefix(s[i...], " : "), let sub = lastRange(out[...], of: Array(".subscript".utf8)) {
             // `X.subscript.getter : <A>(_: A, default: B) -> B` → `X.subscript(_:default:).getter`
             i += 3
-            if i < s.endIndex, s[i] == UInt8(ascii: "<"), let close = DemangledBrackets.matching(Array(s[i...]), 0) {
+            if i < s.endIndex, s[i] == UInt8(ascii: "<"), let close = matchOffset(s, i) {
                 i += close + 1
             }
-            if i < s.endIndex, s[i] == UInt8(ascii: "("), let close = DemangledBrackets.matching(Array(s[i...]), 0) {
+            if i < s.endIndex, s[i] == UInt8(ascii: "("), let close = matchOffset(s, i) {
                 out.insert(contentsOf: labels(s[(i + 1)..<(i + close)]), at: sub.upperBound)
             }
         }
@@ -247,8 +247,7 @@ public enum SwiftCompactName {
         while i < s.endIndex {
             let c = s[i]
             if c == UInt8(ascii: "(") {
-                let rest = Array(s[i...])
-                guard let close = DemangledBrackets.matching(rest, 0) else { break }
+                guard let close = matchOffset(s, i) else { break }
                 let inside = s[(i + 1)..<(i + close)]
                 if hasPrefix(inside, "extension in ") {
                     i += close + 1
@@ -273,7 +272,7 @@ public enum SwiftCompactName {
                 }
                 break
             }
-            if c == UInt8(ascii: "["), out.isEmpty, let close = DemangledBrackets.matching(Array(s[i...]), 0) {
+            if c == UInt8(ascii: "["), out.isEmpty, let close = matchOffset(s, i) {
                 // A type written `[A]` or `[A : B]` (`in conformance [A : B].Values`): its name.
                 let element = s[(i + 1)..<(i + close)]
                 out += bytes(firstRangeAtDepth0(element, of: " : ") == nil ? "Swift.Array" : "Swift.Dictionary")
@@ -281,7 +280,7 @@ public enum SwiftCompactName {
                 continue
             }
             if c == UInt8(ascii: "<") {
-                guard let close = DemangledBrackets.matching(Array(s[i...]), 0) else { break }
+                guard let close = matchOffset(s, i) else { break }
                 i += close + 1
                 continue
             }
