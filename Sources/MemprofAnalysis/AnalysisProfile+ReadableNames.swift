@@ -1,3 +1,4 @@
+import MemprofProfile
 import MemprofSymbolication
 
 /// The names reports show for functions: as the profile stores them, readable, or full.
@@ -64,15 +65,14 @@ extension AnalysisProfile {
     /// `fullNames` holds the names as stored: two functions whose readable names agree stay
     /// two entries only where their stored names differ, as in go tool pprof.
     mutating func applyNameStyle(_ options: ReportOptions) {
-        let compact = hasCompactSwiftNames
-        let stored = functions.map(\.name)
-        let short = functions.map { Self.readableName($0.name, systemName: $0.systemName, compactProfile: compact) }
-        let full = functions.map { Self.fullName($0.name, systemName: $0.systemName, compactProfile: compact) }
-        nameViews = NameViews(short: short, full: full, compact: compact)
+        let views = NameViews(stored: functions.map(\.name), compact: hasCompactSwiftNames)
+        nameViews = views
         if options.fullNames {
+            let full = views.full(functions)
             for i in functions.indices { functions[i].name = full[i] }
         } else if options.simplifyNames {
-            fullNames = stored
+            let short = views.short(functions)
+            fullNames = views.stored
             for i in functions.indices { functions[i].name = short[i] }
         }
     }
@@ -84,11 +84,21 @@ extension AnalysisProfile {
     }
 }
 
-/// Both name views of a profile's functions, by function index, taken before a report's
-/// options replaced the names (see `AnalysisProfile.applyNameStyle`).
+/// The names of a profile's functions as stored, by function index, kept before a report's
+/// options replaced them (see `AnalysisProfile.applyNameStyle`), from which both views are
+/// made when a report offers both (the flame graph).
 struct NameViews {
-    var short: [String]
-    var full: [String]
+    var stored: [String]
     /// The profile carries compact Swift names.
     var compact: Bool
+
+    /// The readable view: compact names as stored, older full names simplified.
+    func short(_ functions: [Function]) -> [String] {
+        functions.indices.map { AnalysisProfile.readableName(stored[$0], systemName: functions[$0].systemName, compactProfile: compact) }
+    }
+
+    /// The full view: signatures demangled from `system_name` in a compact profile.
+    func full(_ functions: [Function]) -> [String] {
+        functions.indices.map { AnalysisProfile.fullName(stored[$0], systemName: functions[$0].systemName, compactProfile: compact) }
+    }
 }

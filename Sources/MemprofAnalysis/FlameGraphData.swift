@@ -54,10 +54,11 @@ struct FlameGraphData {
 
     private mutating func tree(_ report: PreparedReport) -> Tree {
         let p = report.profile
-        let views = p.nameViews ?? NameViews(short: p.readableNames(), full: p.functions.map(\.name), compact: false)
+        let views = p.nameViews ?? NameViews(stored: p.functions.map(\.name), compact: p.hasCompactSwiftNames)
+        let (fullView, shortView) = (views.full(p.functions), views.short(p.functions))
         // Aggregation may have emptied names (file granularity): those stay empty.
-        let full = p.functions.indices.map { p.functions[$0].name.isEmpty ? "" : views.full[$0] }
-        let short = p.functions.indices.map { p.functions[$0].name.isEmpty ? "" : views.short[$0] }
+        let full = p.functions.indices.map { p.functions[$0].name.isEmpty ? "" : fullView[$0] }
+        let short = p.functions.indices.map { p.functions[$0].name.isEmpty ? "" : shortView[$0] }
         // Name indices of each location's frames, outermost first (for locations in use).
         var frames: [[Int]?] = Array(repeating: nil, count: p.locations.count)
         func framesOf(_ li: Int) -> [Int] {
