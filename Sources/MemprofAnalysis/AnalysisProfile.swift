@@ -37,8 +37,10 @@ struct AnalysisProfile {
     var timeNanos: Int64
     var durationNanos: Int64
     var comments: [String]
-    /// Function names before `simplifySwiftNames` shortened them (nil if it did not run).
+    /// Function names before `applyNameStyle` shortened them (nil if it did not).
     var fullNames: [String]? = nil
+    /// Readable and full names by function index, before the report's options chose one.
+    var nameViews: NameViews? = nil
 
     /// Resolves IDs and merges duplicates (pprof's `profile.Merge` of a single profile).
     init(_ p: Profile) throws {

@@ -28,7 +28,8 @@ struct FlameGraphData {
     var trees: [Tree] = []
     /// The tree of the sample type the options select.
     var initialTree = 0
-    /// Whether the page starts with full names (`ReportOptions.simplifyNames` off).
+    /// Whether the page starts with full names (`ReportOptions.fullNames`, or a profile with
+    /// full names in `name` read without `simplifyNames`).
     var startWithFullNames = false
     /// The first mapping's file, for the title.
     var mainFile = ""
@@ -39,7 +40,10 @@ struct FlameGraphData {
     init(_ profile: Profile, options: ReportOptions) throws {
         let chosen = try PreparedReport(profile, options: options)
         initialTree = chosen.valueIndex
-        startWithFullNames = !options.simplifyNames
+        // Compact profiles open with their compact names (what go tool pprof shows), older
+        // ones with the stored names unless asked to simplify; `fullNames` opens full.
+        let compact = chosen.profile.nameViews?.compact ?? false
+        startWithFullNames = options.fullNames || (!compact && !options.simplifyNames)
         mainFile = chosen.mainFile
         for t in profile.sampleTypes.indices {
             var o = options
@@ -50,10 +54,11 @@ struct FlameGraphData {
 
     private mutating func tree(_ report: PreparedReport) -> Tree {
         let p = report.profile
-        let full = p.fullNames.map { names in p.functions.indices.map { p.functions[$0].name.isEmpty ? "" : names[$0] } }
-            ?? p.functions.map(\.name)
-        var short = p.functions.map(\.name)
-        if p.fullNames == nil { short = p.readableNames() }
+        let views = p.nameViews ?? NameViews(stored: p.functions.map(\.name), compact: p.hasCompactSwiftNames)
+        let (fullView, shortView) = (views.full(p.functions), views.short(p.functions))
+        // Aggregation may have emptied names (file granularity): those stay empty.
+        let full = p.functions.indices.map { p.functions[$0].name.isEmpty ? "" : fullView[$0] }
+        let short = p.functions.indices.map { p.functions[$0].name.isEmpty ? "" : shortView[$0] }
         // Name indices of each location's frames, outermost first (for locations in use).
         var frames: [[Int]?] = Array(repeating: nil, count: p.locations.count)
         func framesOf(_ li: Int) -> [Int] {

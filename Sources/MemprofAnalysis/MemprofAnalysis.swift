@@ -9,6 +9,8 @@
 ///   granularity, `-trim_path`).
 /// - `CallGraph` (internal): nodes by function (or line, file, address) with flat and cumulative values.
 /// - `Report` plug-ins (`TopReport`, `TracesReport`, `PeekReport`, `ListReport`,
-///   `FlameGraphReport`) driven by `ReportOptions`. `ReportOptions.simplifyNames` shows
-///   readable Swift names in all of them (off by default, so text reports equal pprof's).
+///   `FlameGraphReport`) driven by `ReportOptions`. Profiles memprof writes carry compact
+///   Swift names (`SwiftCompactName`), shown as stored, as pprof shows them;
+///   `ReportOptions.fullNames` shows the full signatures demangled from `system_name`, and
+///   `ReportOptions.simplifyNames` shortens the full names of older profiles.
 public enum MemprofAnalysis {}

@@ -21,7 +21,7 @@ struct PreparedReport {
     init(_ source: Profile, options: ReportOptions, trimFileNames: Bool = true) throws {
         var p = try AnalysisProfile(source)
         p.simplifyNames()
-        if options.simplifyNames { p.simplifySwiftNames() }
+        p.applyNameStyle(options)
         p.clearURLMappingFiles()
         try p.removeUninteresting()
         valueIndex = try p.sampleIndex(options.sampleIndex)

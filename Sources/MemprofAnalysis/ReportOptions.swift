@@ -54,9 +54,15 @@ public struct ReportOptions: Sendable, Equatable {
     /// Divide all values by this number before printing (`-divide_by`).
     public var divideBy: Double
     /// Show Swift names simplified (`Array<Int>` for `Swift.Array<Swift.Int>`, `specialized f`,
-    /// `closure #1 in f`), demangling names that are still mangled (Swift and C++), before
-    /// filters and reports see them. Off by default, so reports equal `go tool pprof`'s.
+    /// `closure #1 in f`) where a profile stores full signatures (written before compact
+    /// names), and demangle names that are still mangled (Swift ones to compact names, C++),
+    /// before filters and reports see them. Compact names are shown as stored either way. Off
+    /// by default, so reports equal `go tool pprof`'s.
     public var simplifyNames: Bool
+    /// Show Swift functions by their full signatures, demangled from the mangled
+    /// `system_name` (`memprof --full-names`), where the profile gives compact names
+    /// (`SwiftCompactName`); profiles with full names in `name` show them as stored.
+    public var fullNames = false
     /// Prefixes to remove from source file names, `:`-separated (`-trim_path`). `nil` lets
     /// `list` guess one from the source path, as pprof does.
     public var trimPath: String?

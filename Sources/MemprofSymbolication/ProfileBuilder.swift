@@ -7,7 +7,8 @@ import MemprofProfile
 ///   inlined calls show as several lines of one location); `Location.address` keeps the
 ///   address as captured, while the lookup uses `address - 1` for return addresses so it
 ///   lands on the call instruction, as Go's runtime does;
-/// - one `Function` per (name, linker name, file, start line);
+/// - one `Function` per (name, linker name, file, start line); Swift functions are named
+///   compactly (`SwiftCompactName`), with the mangled symbol as `system_name`;
 /// - one `Mapping` per loaded module (main executable first) whose `has*` flags say truthfully
 ///   what every location in it got.
 ///
@@ -122,7 +123,7 @@ public final class ProfileBuilder {
                 } else {
                     id = UInt64(functions.count + 1)
                     functionIDs[key] = id
-                    functions.append(Function(id: id, name: frame.function, systemName: frame.mangledName,
+                    functions.append(Function(id: id, name: Self.profileName(frame), systemName: frame.mangledName,
                                               filename: frame.file, startLine: Int64(frame.functionStartLine)))
                 }
                 location.lines.append(Line(functionID: id, line: Int64(frame.line), column: Int64(frame.column)))
@@ -161,6 +162,15 @@ public final class ProfileBuilder {
                        functions: functions, dropFrames: dropFrames, keepFrames: keepFrames, timeNanos: timeNanos,
                        durationNanos: durationNanos, periodType: periodType, period: period, comments: comments,
                        defaultSampleType: defaultSampleType)
+    }
+
+    /// `Function.name` for a frame: Swift functions get their compact name
+    /// (`demo.Cache.insert(_:for:) [specialized]`, see `SwiftCompactName`), which every pprof
+    /// consumer shows as it is; the full signature stays derivable from the mangled
+    /// `system_name`. Other names (C, C++, names without a mangled symbol) are kept.
+    public static func profileName(_ frame: SymbolizedFrame) -> String {
+        guard Demangler.isSwiftMangled(frame.mangledName), !frame.function.isEmpty else { return frame.function }
+        return SwiftCompactName.compact(frame.function)
     }
 
     private struct FunctionKey: Hashable {

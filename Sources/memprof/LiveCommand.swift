@@ -48,7 +48,7 @@ struct LiveCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With -- CMD: sampling rate in bytes (1 = every allocation).", valueName: "bytes"))
     var rate = 524_288
 
-    @Flag(help: "Show names as stored in the profile, not shortened.")
+    @Flag(help: "Show Swift functions by their full demangled signatures, not compact names.")
     var fullNames = false
 
     @Argument(parsing: .postTerminator, help: "A program to run and watch (after --).")

@@ -57,6 +57,7 @@ struct LiveView {
     private func sites(_ profile: Profile, _ type: String) -> [String: Int64]? {
         guard profile.sampleTypes.contains(where: { $0.type == type }) else { return nil }
         var options = ReportOptions(sampleIndex: type, nodeFraction: 0, simplifyNames: !fullNames)
+        options.fullNames = fullNames
         options.nodeCount = nil
         guard let rows = try? TopReport().rows(ReportContext(profile: profile, options: options)).rows else { return nil }
         var result: [String: Int64] = [:]

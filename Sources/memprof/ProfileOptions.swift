@@ -80,7 +80,7 @@ struct ProfileOptions: ParsableArguments {
             completion: .file())
     var diffBase: String?
 
-    @Flag(help: "Show names as stored in the profile (Swift generic specializations, module prefixes, closure signatures); without it Swift names are shortened and mangled names demangled.")
+    @Flag(help: "Show Swift functions by their full demangled signatures (from the mangled system_name), not the compact names profiles store; profiles written with full names show them as stored.")
     var fullNames = false
 
     @Option(help: ArgumentHelp("Seconds to wait for a profile fetched over HTTP.", valueName: "seconds"))
@@ -103,6 +103,7 @@ struct ProfileOptions: ParsableArguments {
                               cumulative: cumulative, focus: focus, ignore: ignore, hide: hide, show: show,
                               showFrom: showFrom, granularity: granularity.value, unit: unit,
                               simplifyNames: !fullNames)
+        o.fullNames = fullNames
         o.tagFocus = tagFocus
         o.tagIgnore = tagIgnore
         return o

@@ -38,8 +38,8 @@ struct TopCommand: ReportCommand {
 
             flat is what the function allocated itself, cum what it and its callees
             did. The numbers and the rules for which rows are shown are go tool
-            pprof's, so the two outputs can be diffed; Swift names are shortened
-            unless --full-names.
+            pprof's, so the two outputs can be diffed (Swift functions by the compact
+            names the profile stores); --full-names shows their full signatures.
             """
     )
 

@@ -121,19 +121,12 @@ struct TopSites {
         for f in profile.functions { functions[f.id] = f }
         var locations: [UInt64: Location] = [:]
         for l in profile.locations { locations[l.id] = l }
-        // Simplified once per function, not once per sample (a profile has many more).
-        var names: [UInt64: String] = [:]
         var totals: [String: Int64] = [:]
         for sample in profile.samples where valueIndex < sample.values.count {
-            var name = "(unknown)"
-            if let id = sample.locationIDs.first.flatMap({ locations[$0]?.lines.first })?.functionID {
-                if let known = names[id] {
-                    name = known
-                } else if let f = functions[id] {
-                    name = f.name.isEmpty ? f.systemName : Demangler.simplified(f.name, mangledName: f.systemName)
-                    names[id] = name
-                }
-            }
+            let name = sample.locationIDs.first.flatMap { locations[$0]?.lines.first }
+                .flatMap { functions[$0.functionID] }
+                .map { f in f.name.isEmpty ? f.systemName : f.name }   // compact Swift names, as `memprof top`
+                ?? "(unknown)"
             totals[name, default: 0] += sample.values[valueIndex]
         }
         return totals.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }

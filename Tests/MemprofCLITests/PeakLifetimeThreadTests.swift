@@ -128,7 +128,7 @@ extension PeakLifetimeThreadTests {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/go"), ".ci/run installs golang-go")
         let (path, _) = try run(["mt-churn", "2000"], rate: 1)
         for filter in ["thread=main", "thread=tid-.*", "tid"] {
-            let ours = try runProgram(product("memprof"), ["top", "--full-names", "--tagfocus", filter, "--alloc_space", path])
+            let ours = try runProgram(product("memprof"), ["top", "--tagfocus", filter, "--alloc_space", path])
             let go = try runProgram("/usr/bin/go", ["tool", "pprof", "-top", "-tagfocus=" + filter, "-sample_index=alloc_space", path])
             XCTAssertEqual(ours.status, 0, ours.stderr)
             XCTAssertEqual(go.status, 0, go.stderr)

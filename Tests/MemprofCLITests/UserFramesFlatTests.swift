@@ -50,13 +50,13 @@ final class UserFramesFlatTests: XCTestCase {
                 let ours = try runProgram(product("memprof"), ["top", "-n", String(n), "--alloc_space"] + names + [path])
                 let go = try runProgram("/usr/bin/go", ["tool", "pprof", "-top", "-nodecount=\(n)", "-sample_index=alloc_space", path])
                 XCTAssertEqual(ours.status, 0, ours.stderr)
-                // The rows' figures, in order (names aside: ours may be shortened).
+                // The rows' figures, in order (names aside: --full-names shows signatures).
                 func figures(_ s: String) -> [String] {
                     s.split(separator: "\n").filter { $0.contains("%") && !$0.contains("Showing") }
                         .map { $0.split(separator: " ").prefix(5).joined(separator: " ") }
                 }
                 XCTAssertEqual(figures(ours.stdout), figures(go.stdout), "-n \(n) \(names)")
-                if names.isEmpty == false { XCTAssertEqual(ours.stdout.split(separator: "\n").filter { $0.contains("%") },
+                if names.isEmpty { XCTAssertEqual(ours.stdout.split(separator: "\n").filter { $0.contains("%") },
                                                            go.stdout.split(separator: "\n").filter { $0.contains("%") }) }
             }
         }

@@ -91,8 +91,14 @@ final class ProfileBuilderTests: XCTestCase {
         let location = try XCTUnwrap(profile.locations.first { $0.address == inlined })
         let expected = symbolizer.symbolize(inlined - 1)
         XCTAssertEqual(location.lines.count, expected.count)
-        let names = location.lines.map { line in profile.functions.first { $0.id == line.functionID }!.name }
-        XCTAssertEqual(names, expected.map(\.function))
+        let functions = location.lines.map { line in profile.functions.first { $0.id == line.functionID }! }
+        // Swift functions by their compact names, the mangled symbol beside them.
+        XCTAssertEqual(functions.map(\.name), expected.map { Demangler.isSwiftMangled($0.mangledName)
+            ? SwiftCompactName.compact($0.function) : $0.function })
+        XCTAssertEqual(functions.map(\.systemName), expected.map(\.mangledName))
+        for f in functions where Demangler.isSwiftMangled(f.systemName) {
+            XCTAssertFalse(f.name.contains("->") || f.name.contains(" : "), f.name)
+        }
         XCTAssertEqual(location.lines.map(\.line), expected.map { Int64($0.line) })
         // The leaf is exact: looked up at its own address.
         let leafLocation = try XCTUnwrap(profile.locations.first { $0.address == leaf })
