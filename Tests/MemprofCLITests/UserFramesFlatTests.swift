@@ -7,9 +7,10 @@ import XCTest
 /// makeslice): the Swift runtime and standard library are trimmed from the leaf end, and
 /// `memprof top -n N` shows the rows of `go tool pprof -top -nodecount=N`.
 final class UserFramesFlatTests: XCTestCase {
-    private func profile(_ workload: String, extra: [String] = []) throws -> String {
+    private func profile(_ workload: String, arguments: [String] = [], extra: [String] = []) throws -> String {
         let out = scratch.appendingPathComponent("flat-\(workload)-\(UUID().uuidString).pb.gz").path
-        let r = try runProgram(product("memprof"), ["run", "--rate", "1", "-o", out] + extra + ["--", product("memprof-workload"), workload],
+        let r = try runProgram(product("memprof"), ["run", "--rate", "1", "-o", out] + extra
+                               + ["--", product("memprof-workload"), workload] + arguments,
                                environment: ["MEMPROF_PRELOAD_LIB": hookCopy])
         XCTAssertEqual(r.status, 0, r.stderr)
         return out
@@ -37,9 +38,15 @@ final class UserFramesFlatTests: XCTestCase {
         let multi = try heavyLeaves(try profile("peak"))
         XCTAssertTrue(multi.contains { $0.contains("buildReport") } && multi.contains { $0.contains("keepSessions") }, "\(multi)")
         XCTAssertFalse(multi.contains { $0.hasPrefix("Swift.") || $0.hasPrefix("swift_") }, "\(multi)")
-        // One switch away: the runtime's frames kept.
-        let kept = try heavyLeaves(try profile("seed", extra: ["--keep-runtime-frames"]))
-        XCTAssertTrue(kept.contains { $0.contains("Swift.") }, "\(kept)")
+        // Arrays and strings: their storage is charged to the user's function, and one switch
+        // away the runtime's frames are kept. (seed's bigBytes calls malloc itself: it has no
+        // runtime frames to keep; the check once passed only on a `-> Swift.` return type.)
+        let churn = try heavyLeaves(try profile("churn", arguments: ["20000"]))
+        XCTAssertTrue(churn.contains { $0.contains("Workloads.churn") }, "\(churn)")
+        XCTAssertFalse(churn.contains { $0.hasPrefix("Swift.") || $0.hasPrefix("swift_") }, "\(churn)")
+        let kept = try heavyLeaves(try profile("churn", arguments: ["20000"], extra: ["--keep-runtime-frames"]))
+        XCTAssertTrue(kept.contains { $0.hasPrefix("Swift.") }, "\(kept)")
+        XCTAssertFalse(kept.contains { $0.contains("Workloads.churn(iterations:)") && !$0.contains(" in ") }, "\(kept)")
     }
 
     func testTopNShowsTheRowsOfGoToolPprof() throws {
