@@ -25,7 +25,7 @@ final class CLibraryStacksTests: XCTestCase {
         return exe
     }
 
-    private func profileStacks(rate: Int?) throws -> SampledStacks {
+    private func profile(rate: Int?) throws -> Profile {
         let exe = try Self.program.get()
         let out = scratch.appendingPathComponent("clib-\(UUID().uuidString).pb.gz").path
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -34,8 +34,10 @@ final class CLibraryStacksTests: XCTestCase {
         let r = try runProgram(product("memprof"), args + ["--", exe])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("2003616 "), "the rows' bytes the query selected: \(r.stdout)")
-        return SampledStacks(try Profile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out)))))
+        return try Profile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out))))
     }
+
+    private func profileStacks(rate: Int?) throws -> SampledStacks { SampledStacks(try profile(rate: rate)) }
 
     private func allocations(_ s: SampledStacks, _ frames: [String]) -> Int64 {
         s.matching(frames).reduce(0) { $0 + $1.allocations }
@@ -91,5 +93,38 @@ final class CLibraryStacksTests: XCTestCase {
         XCTAssertGreaterThan(s.stacks.count, 20)
         XCTAssertEqual(s.completeShare, 1.0, "incomplete stacks:\n\(s.incompleteDescription())")
         XCTAssertGreaterThan(allocations(s, ["deflateInit2_", "compress2", "compressRoundTrip(", "main"]), 0)
+    }
+
+    /// The same frames as heaptrack's (libunwind over the same CFI) on the same allocations:
+    /// every stack of ours is one of heaptrack's, frame for frame (module and return address),
+    /// and the other way round; ours only lack the allocator frames memprof trims.
+    func testFramesAreHeaptracks() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/heaptrack"), ".ci/run installs heaptrack")
+        let exe = try Self.program.get()
+        let ours = FrameKeys.profile(try profile(rate: 1))
+        let out = scratch.appendingPathComponent("clib-ht-\(UUID().uuidString)").path
+        let run = try runProgram("/usr/bin/heaptrack", ["-r", "-o", out, exe])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let file = [".raw.zst", ".raw.gz"].map { out + $0 }.first { FileManager.default.fileExists(atPath: $0) }
+        let raw = try XCTUnwrap(file, "heaptrack wrote no raw file: \(run.stdout) \(run.stderr)")
+        defer { try? FileManager.default.removeItem(atPath: raw) }
+        let text = try runProgram(raw.hasSuffix(".zst") ? "/usr/bin/zstd" : "/bin/gzip", ["-dc", raw]).stdout
+        let theirs = FrameKeys.heaptrackRaw(text)
+        XCTAssertGreaterThan(theirs.count, 10_000)
+
+        let forms = FrameKeys.trimmedForms(theirs)
+        let total = ours.reduce(0) { $0 + $1.allocations }
+        let missing = ours.filter { !forms.contains($0.stack) }
+        let same = total - missing.reduce(0) { $0 + $1.allocations }
+        XCTAssertGreaterThan(total, 10_000)
+        XCTAssertGreaterThanOrEqual(Double(same), 0.99 * Double(total), "our stacks that heaptrack does not have:\n" +
+            missing.prefix(3).map { "\($0.allocations) x " + $0.stack.map(\.description).joined(separator: " <- ") }.joined(separator: "\n"))
+        // The other way: heaptrack's stacks are ours (once the trimmed frames are dropped).
+        let ourStacks = Set(ours.map(\.stack))
+        let found = theirs.filter { s in
+            ourStacks.contains(s) || (["libswiftCore.so", "libstdc++.so"].contains(s.first?.module ?? "")
+                                      && (1..<min(s.count, 9)).contains { ourStacks.contains(Array(s[$0...])) })
+        }
+        XCTAssertGreaterThanOrEqual(Double(found.count), 0.99 * Double(theirs.count))
     }
 }
