@@ -118,19 +118,6 @@ __attribute__((noinline)) static int step(window *w, regs *r, uint64_t rule) {
   return ra >= 4096;
 }
 
-// The window of the walk's first stack pointer, without a call in the common case: the
-// thread's own stack, no alternate signal stack around it.
-static inline int first_window(window *w, uintptr_t sp) {
-  if (LIKELY(t_alt_known && on_thread_stack(sp, w->top) && w->top - sp <= ((uintptr_t)8 << 20) &&
-             !(sp >= t_alt_lo && sp < t_alt_hi))) {
-    w->lo = sp;
-    w->hi = w->top;
-    w->alt = 0;
-    return 1;
-  }
-  return window_for(w, sp);
-}
-
 // The walk's state: `pc` is the address reported for the frame (a return address, or an
 // interrupted pc + 1 after a signal frame: `exact`), rsp, rbp and the window [lo, hi).
 typedef struct walk { uintptr_t pc, sp, fp, lo, hi, exact, top; int alt; } walk;
@@ -188,9 +175,17 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   if (caller >= 4096 && caller - hook_lo >= hook_len) pcs[depth++] = caller;
   uintptr_t sp;
   __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-  window w = {.top = top};
-  if (top == 0 || !first_window(&w, sp) || frame < w.lo || frame > w.hi - 16 || (frame & 7)) return depth;
-  walk k = {.lo = w.lo, .hi = w.hi, .top = top, .alt = w.alt};
+  if (top == 0) return depth;
+  walk k = {.lo = sp, .hi = top, .top = top};
+  // The window of the first stack pointer: without a call in the common case (the thread's
+  // own stack, no alternate signal stack around it).
+  if (UNLIKELY(!t_alt_known || !on_thread_stack(sp, top) || top - sp > ((uintptr_t)8 << 20) ||
+               (sp >= t_alt_lo && sp < t_alt_hi))) {
+    window w = {.top = top};
+    if (!window_for(&w, sp)) return depth;
+    k.lo = w.lo, k.hi = w.hi, k.alt = w.alt;
+  }
+  if (frame < k.lo || frame > k.hi - 16 || (frame & 7)) return depth;
   k.fp = ((const uintptr_t *)frame)[0];
   k.pc = ((const uintptr_t *)frame)[1];
   k.sp = frame + 16;
