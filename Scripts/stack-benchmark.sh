@@ -32,6 +32,8 @@ support=Tests/MemprofCLITests/Support
 /opt/swift/usr/bin/swiftc -O -g -o "$work/glibc_stacks" $support/glibc_stacks.swift
 /opt/swift/usr/bin/swiftc -O -g -import-objc-header $support/sqlite_zlib_stacks.h -o "$work/sqlite_zlib_stacks" \
   $support/sqlite_zlib_stacks.swift -lsqlite3 -lz
+[[ -f /usr/include/openssl/ssl.h ]] && /opt/swift/usr/bin/swiftc -O -g -import-objc-header $support/openssl_stacks.h \
+  -o "$work/openssl_stacks" $support/openssl_stacks.swift -lssl -lcrypto
 cc -O2 -fomit-frame-pointer -g -o "$work/omit_fp" $support/omit_fp_stacks.c -lpthread -ldl
 cc -O2 -fomit-frame-pointer -g -shared -fPIC -o "$work/libpa.so" $support/omit_fp_plugin.c
 cc -O2 -fomit-frame-pointer -g -shared -fPIC -DPADDING=300 -o "$work/libpb.so" $support/omit_fp_plugin.c
@@ -79,6 +81,7 @@ share() {
 }
 share "Swift + glibc example" "$work/glibc_stacks"
 share "Swift + SQLite and zlib" "$work/sqlite_zlib_stacks"
+[[ -x $work/openssl_stacks ]] && share "Swift + OpenSSL" "$work/openssl_stacks"
 share "python3 (json, re, sort)" "$python" -c '
 import json, re
 rows = [{"id": i, "name": "n%d" % i, "tags": ["t%d" % (i % 7)] * 3} for i in range(50000)]
