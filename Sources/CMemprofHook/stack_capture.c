@@ -119,32 +119,34 @@ __attribute__((noinline)) static int step(window *w, regs *r, uint64_t rule) {
 }
 
 // The walk's state: `pc` is the address reported for the frame (a return address, or an
-// interrupted pc + 1 after a signal frame: `exact`), rsp, rbp and the window [lo, hi).
-typedef struct walk { uintptr_t pc, sp, fp, lo, hi, exact, top; int alt; } walk;
+// interrupted pc + 1 after a signal frame, while sp == exact_sp), rsp, rbp, and the window
+// [sp, hi) the next words are read from (the thread's stack, or its alternate signal stack
+// while `alt`).
+typedef struct walk { uintptr_t pc, sp, fp, hi, exact_sp, top; int alt; } walk;
 
 // The step of any other rule, through step() (its own copy of the state: the walk's stays
 // in registers).
 __attribute__((noinline)) static int slow_step(walk *k, uint64_t rule) {
-  window w = {.lo = k->lo, .hi = k->hi, .top = k->top, .alt = k->alt};
-  regs r = {.pc = k->pc - k->exact, .sp = k->sp, .fp = k->fp, .exact = (int)k->exact};
+  uintptr_t exact = k->sp == k->exact_sp;
+  window w = {.lo = k->sp, .hi = k->hi, .top = k->top, .alt = k->alt};
+  regs r = {.pc = k->pc - exact, .sp = k->sp, .fp = k->fp, .exact = (int)exact};
   if (!step(&w, &r, rule)) return 0;
-  k->exact = (uintptr_t)r.exact;
-  k->pc = r.pc + k->exact;
+  k->pc = r.pc + (uintptr_t)r.exact;
   k->sp = r.sp;
+  k->exact_sp = r.exact ? r.sp : 0;
   k->fp = r.fp;
-  k->lo = w.lo;
   k->hi = w.hi;
   k->alt = w.alt;
   return 1;
 }
 
 // One step to the caller. Returns 0 when the stack ends. Inlines the step of MP_RULE_SIMPLE
-// rules (nearly every frame): there the window's lower end is the frame's rsp (the CFA of
-// the frame below it), so one compare with the CFA bounds both words read.
+// rules (nearly every frame): the window's lower end is the frame's rsp (the CFA of the
+// frame below it), so one compare with the CFA bounds both words read.
 static inline __attribute__((always_inline)) int unwind_one(walk *k) {
   uintptr_t pc = k->pc, sp = k->sp;
   uint64_t rule;
-  if (UNLIKELY(!mp_unwind_lookup(pc - 1, &rule))) rule = memprof_unwind_rule_slow(pc - 1, k->exact ? 0 : pc);
+  if (UNLIKELY(!mp_unwind_lookup(pc - 1, &rule))) rule = memprof_unwind_rule_slow(pc - 1, sp == k->exact_sp ? 0 : pc);
   if (LIKELY(rule & MP_RULE_SIMPLE)) {
     uintptr_t cfa = ((rule & MP_CFA_RSP) ? sp : k->fp) + (intptr_t)(int32_t)(uint32_t)(rule >> 32);
     // cfa > sp, 8-aligned, and cfa <= hi: CFA - 8 and CFA + rbp_off (< 0, aligned) are
@@ -155,8 +157,7 @@ static inline __attribute__((always_inline)) int unwind_one(walk *k) {
       k->fp = at >= sp ? *(const uintptr_t *)at : 0;
     }
     k->pc = *(const uintptr_t *)(cfa - 8);
-    k->sp = k->lo = cfa;
-    k->exact = 0;
+    k->sp = cfa;  // (past exact_sp: the next frame is a caller's)
     return k->pc >= 4096;
   }
   if ((rule & 7) == MP_CFA_END || (rule & 7) == MP_CFA_NONE) return 0;
@@ -176,16 +177,17 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   uintptr_t sp;
   __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
   if (top == 0) return depth;
-  walk k = {.lo = sp, .hi = top, .top = top};
+  uintptr_t lo = sp;
+  walk k = {.hi = top, .top = top};
   // The window of the first stack pointer: without a call in the common case (the thread's
   // own stack, no alternate signal stack around it).
   if (UNLIKELY(!t_alt_known || !on_thread_stack(sp, top) || top - sp > ((uintptr_t)8 << 20) ||
                (sp >= t_alt_lo && sp < t_alt_hi))) {
     window w = {.top = top};
     if (!window_for(&w, sp)) return depth;
-    k.lo = w.lo, k.hi = w.hi, k.alt = w.alt;
+    lo = w.lo, k.hi = w.hi, k.alt = w.alt;
   }
-  if (frame < k.lo || frame > k.hi - 16 || (frame & 7)) return depth;
+  if (frame < lo || frame > k.hi - 16 || (frame & 7)) return depth;
   k.fp = ((const uintptr_t *)frame)[0];
   k.pc = ((const uintptr_t *)frame)[1];
   k.sp = frame + 16;
