@@ -9,7 +9,8 @@
 #      2000000, and st-churn 8000000): `memprof run --rate 1 -o`, `memprof run -o` (default
 #      rate) and heaptrack, each against a plain run, from paired runs that alternate
 #      (plain, variant, plain, ...): medians with min-max.
-#   3. callgrind: instructions per allocation at rate 1 (the sampled path with its unwind).
+#   3. callgrind: instructions per allocation at rate 1 (the sampled path with its unwind), and
+#      per malloc+free pair of st-churn.
 # Usage: Scripts/stack-benchmark.sh [repetitions]   (default 5)
 #        SCRATCH=.build-x Scripts/stack-benchmark.sh   (another build directory)
 #        STACKS_ONLY=1 Scripts/stack-benchmark.sh      (section 1 only)
@@ -108,7 +109,7 @@ for program in "churn 2000000" "st-churn 8000000"; do
   echo "  stacks at rate 1: $(complete "$work/r1.pb.gz")"
 done
 
-echo "== 3. callgrind: instructions per allocation (churn 100000)"
+echo "== 3. callgrind: instructions per allocation (churn 100000) and per pair (st-churn 1000000)"
 instructions() {
   env "$@" valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$bin/memprof-workload" churn 100000 >/dev/null 2>&1
   awk '/^summary:/ { print $2 }' "$work/cg"
@@ -121,3 +122,11 @@ rate1=$(instructions LD_PRELOAD="$lib" MEMPROF_RATE=1)
 awk -v a="$allocs" -v p="$plain" -v d="$default" -v r="$rate1" 'BEGIN {
   printf "  %d allocations; plain %d instructions\n", a, p
   printf "  default rate: +%.1f per allocation; rate 1: +%.1f per allocation\n", (d - p) / a, (r - p) / a }'
+# st-churn: one malloc+free pair per operation, the single-thread rate-1 goal's program.
+pairs() {
+  env "$@" valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$bin/memprof-workload" st-churn 1000000 >/dev/null 2>&1
+  awk '/^summary:/ { print $2 }' "$work/cg"
+}
+p=$(pairs X=1)
+r=$(pairs LD_PRELOAD="$lib" MEMPROF_RATE=1)
+awk -v p="$p" -v r="$r" 'BEGIN { printf "  st-churn 1000000: plain %.0f per pair; rate 1: +%.0f per pair (x%.2f)\n", p / 1e6, (r - p) / 1e6, r / p }'
