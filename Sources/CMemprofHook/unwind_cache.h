@@ -25,8 +25,12 @@ static inline mp_unwind_entry *mp_unwind_slot(uintptr_t addr) {
   return &memprof_unwind_cache[(uint32_t)(((uint64_t)addr * 0xff51afd7ed558ccdull) >> (64 - MP_UNWIND_CACHE_BITS))];
 }
 
-/// The packed rule of `addr` (see memprof_unwind_rule) on the slow path: a cache miss, or
-/// code of a module loaded after start-up (checked against the loaded module each time).
+/// The packed rule to step out of the frame whose code is at `addr` (return address - 1, or
+/// the interrupted pc itself after a signal frame when `ret` is 0; `ret` the return address
+/// otherwise), on the slow path: a cache miss (it reads the module's `.eh_frame` and fills
+/// the entry), or code of a module loaded after start-up (checked against the loaded module
+/// each time). Code without CFI in a module, or outside any module, gets the frame-pointer
+/// rule. Never allocates, never locks, async-signal-safe.
 HIDDEN uint64_t memprof_unwind_rule_slow(uintptr_t addr, uintptr_t ret);
 
 /// The cached rule of `addr` in a module loaded at start-up: 1 with *rule set on a hit.
@@ -37,17 +41,6 @@ static inline int mp_unwind_lookup(uintptr_t addr, uint64_t *rule) {
   mp_unwind_entry *e = mp_unwind_slot(addr);
   *rule = __atomic_load_n(&e->rule, __ATOMIC_RELAXED);
   return __atomic_load_n(&e->key, __ATOMIC_RELAXED) == mp_unwind_key(addr, *rule, 0);
-}
-
-/// The packed rule to step out of the frame whose code is at `addr` (return address - 1,
-/// or the interrupted pc itself after a signal frame when `ret` is 0; `ret` the return
-/// address otherwise). Code without CFI in a module, or outside any module, gets the
-/// frame-pointer rule. A miss reads the module's `.eh_frame`. Never allocates, never
-/// locks, async-signal-safe.
-static inline uint64_t memprof_unwind_rule(uintptr_t addr, uintptr_t ret) {
-  uint64_t rule;
-  if (LIKELY(mp_unwind_lookup(addr, &rule))) return rule;
-  return memprof_unwind_rule_slow(addr, ret);
 }
 
 /// Bytes the cache occupies (static, touched page by page as it fills).
