@@ -143,10 +143,11 @@ static uint64_t mix(uint64_t h) {
 static uint32_t g_stack_index[MP_STACKS * 2];
 static uint32_t g_bucket_index[MP_BUCKETS * 2];
 
+// A multiply per frame (its position folds in through the chain), one mix at the end.
 static uint64_t stack_hash(const uint64_t *pcs, uint32_t depth) {
   uint64_t h = 0x84222325cbf29ce4ull ^ depth;
-  for (uint32_t i = 0; i < depth; i++) h = mix(h ^ pcs[i]) + i;
-  return h;
+  for (uint32_t i = 0; i < depth; i++) h = (h ^ pcs[i]) * 0x9E3779B97F4A7C15ull;
+  return mix(h);
 }
 
 // The stack's id, or 0 with *slot set to the empty index slot where it would go.

@@ -20,10 +20,6 @@
 extern char __start_memprof_hook_text[] __attribute__((visibility("hidden")));
 extern char __stop_memprof_hook_text[] __attribute__((visibility("hidden")));
 
-static inline int in_hook(uintptr_t pc) {
-  return pc >= (uintptr_t)__start_memprof_hook_text && pc < (uintptr_t)__stop_memprof_hook_text;
-}
-
 // A thread's stack is at most this far below its top (larger windows are not trusted).
 #define MAX_STACK ((uintptr_t)512 << 20)
 
@@ -122,56 +118,94 @@ __attribute__((noinline)) static int step(window *w, regs *r, uint64_t rule) {
   return ra >= 4096;
 }
 
+// The walk's state: `pc` is the address reported for the frame (a return address, or an
+// interrupted pc + 1 after a signal frame, while sp == exact_sp), rsp, rbp, and the window
+// [sp, hi) the next words are read from (the thread's stack, or its alternate signal stack
+// while `alt`).
+typedef struct walk { uintptr_t pc, sp, fp, hi, exact_sp, top; int alt; } walk;
+
+// The step of any other rule, through step() (its own copy of the state: the walk's stays
+// in registers).
+__attribute__((noinline)) static int slow_step(walk *k, uint64_t rule) {
+  uintptr_t exact = k->sp == k->exact_sp;
+  window w = {.lo = k->sp, .hi = k->hi, .top = k->top, .alt = k->alt};
+  regs r = {.pc = k->pc - exact, .sp = k->sp, .fp = k->fp, .exact = (int)exact};
+  if (!step(&w, &r, rule)) return 0;
+  k->pc = r.pc + (uintptr_t)r.exact;
+  k->sp = r.sp;
+  k->exact_sp = r.exact ? r.sp : 0;
+  k->fp = r.fp;
+  k->hi = w.hi;
+  k->alt = w.alt;
+  return 1;
+}
+
+// One step to the caller. Returns 0 when the stack ends. Inlines the step of MP_RULE_SIMPLE
+// rules (nearly every frame): the window's lower end is the frame's rsp (the CFA of the
+// frame below it), so one compare with the CFA bounds both words read.
+static inline __attribute__((always_inline)) int unwind_one(walk *k) {
+  uintptr_t pc = k->pc, sp = k->sp;
+  uint64_t rule;
+  if (UNLIKELY(!mp_unwind_lookup(pc - 1, &rule))) rule = memprof_unwind_rule_slow(pc - 1, sp == k->exact_sp ? 0 : pc);
+  if (LIKELY(rule & MP_RULE_SIMPLE)) {
+    uintptr_t cfa = ((rule & MP_CFA_RSP) ? sp : k->fp) + (intptr_t)(int32_t)(uint32_t)(rule >> 32);
+    // cfa > sp, 8-aligned, and cfa <= hi: CFA - 8 and CFA + rbp_off (< 0, aligned) are
+    // below hi; CFA - 8 >= sp; CFA + rbp_off is checked against sp.
+    if (cfa <= sp || cfa > k->hi || (cfa & 7)) return 0;
+    if (rule & ((uint64_t)MP_RBP_AT_CFA << 3)) {
+      uintptr_t at = cfa + (intptr_t)(int16_t)(uint16_t)(rule >> 16);
+      k->fp = at >= sp ? *(const uintptr_t *)at : 0;
+    }
+    k->pc = *(const uintptr_t *)(cfa - 8);
+    k->sp = cfa;  // (past exact_sp: the next frame is a caller's)
+    return k->pc >= 4096;
+  }
+  if ((rule & 7) == MP_CFA_END || (rule & 7) == MP_CFA_NONE) return 0;
+  walk copy = *k;
+  if (!slow_step(&copy, rule)) return 0;
+  *k = copy;
+  return 1;
+}
+
 // `frame` is the frame address of a hook function (it keeps a frame pointer): the state
 // after it returns is pc = frame[1], rsp = frame + 16, rbp = frame[0].
 uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller, uint64_t *pcs) {
+  const uintptr_t hook_lo = (uintptr_t)__start_memprof_hook_text;
+  const uintptr_t hook_len = (uintptr_t)__stop_memprof_hook_text - hook_lo;
   uint32_t depth = 0;
-  if (caller >= 4096 && !in_hook(caller)) pcs[depth++] = caller;
+  if (caller >= 4096 && caller - hook_lo >= hook_len) pcs[depth++] = caller;
   uintptr_t sp;
   __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-  window w = {.top = top};
-  if (top == 0 || !window_for(&w, sp) || frame < w.lo || (frame & 7)) return depth;
-  regs r = {.sp = frame + 16};
-  if (!read_word(&w, frame, &r.fp) || !read_word(&w, frame + 8, &r.pc) || r.pc < 4096) return depth;
-  int first = 1;
-  // The walk's state in locals (registers): pc, sp, fp and the window [lo, hi).
-  uintptr_t pc = r.pc, fp = r.fp, lo = w.lo, hi = w.hi;
-  sp = r.sp;
-  int exact = 0;
-  for (int steps = 0; depth < MP_MAX_DEPTH && steps < 4 * MP_MAX_DEPTH; steps++) {
-    uintptr_t reported = pc + (uintptr_t)exact;  // every reported address is a return address
-    if (!in_hook(reported)) {
-      if (!(first && reported == caller)) pcs[depth++] = reported;
-      first = 0;
-    }
-    uint64_t rule = memprof_unwind_rule(pc - 1 + (uintptr_t)exact, exact ? 0 : pc);
-    uint64_t kind = rule & 7, rbp_kind = (rule >> 3) & 7;
-    intptr_t cfa_off = (int32_t)(uint32_t)(rule >> 32), ra_off = (int8_t)(uint8_t)(rule >> 8);
-    // Common rules: CFA from rsp or rbp; rbp unchanged or saved relative to the CFA.
-    if (LIKELY((kind == MP_CFA_RSP || (kind == MP_CFA_RBP && fp != 0)) && rbp_kind <= MP_RBP_AT_CFA)) {
-      uintptr_t cfa = (kind == MP_CFA_RSP ? sp : fp) + cfa_off;
-      uintptr_t ra_at = cfa + ra_off, fp_at = cfa + (intptr_t)(int16_t)(uint16_t)(rule >> 16);
-      if (cfa <= sp || cfa > hi || ra_at < lo || ra_at > hi - 8 || (ra_at & 7)) break;
-      if (rbp_kind == MP_RBP_AT_CFA) {
-        if (fp_at >= lo && fp_at <= hi - 8 && !(fp_at & 7)) fp = *(const uintptr_t *)fp_at;
-        else fp = 0;
-      }
-      pc = *(const uintptr_t *)ra_at;
-      sp = lo = cfa;
-      exact = 0;
-      if (pc < 4096) break;
-      continue;
-    }
-    w.lo = lo;
-    w.hi = hi;
-    r = (regs){.pc = pc, .sp = sp, .fp = fp, .exact = exact};
-    if (!step(&w, &r, rule)) break;
-    pc = r.pc, sp = r.sp, fp = r.fp, exact = r.exact, lo = w.lo, hi = w.hi;
+  if (top == 0) return depth;
+  uintptr_t lo = sp;
+  walk k = {.hi = top, .top = top};
+  // The window of the first stack pointer: without a call in the common case (the thread's
+  // own stack, no alternate signal stack around it).
+  if (UNLIKELY(!t_alt_known || !on_thread_stack(sp, top) || top - sp > ((uintptr_t)8 << 20) ||
+               (sp >= t_alt_lo && sp < t_alt_hi))) {
+    window w = {.top = top};
+    if (!window_for(&w, sp)) return depth;
+    lo = w.lo, k.hi = w.hi, k.alt = w.alt;
   }
+  if (frame < lo || frame > k.hi - 16 || (frame & 7)) return depth;
+  k.fp = ((const uintptr_t *)frame)[0];
+  k.pc = ((const uintptr_t *)frame)[1];
+  k.sp = frame + 16;
+  if (k.pc < 4096) return depth;
+  // The hook's own frames (a few), then the first frame outside it, which is the caller
+  // when the interposer kept a frame (not repeated).
+  for (int steps = 0; k.pc - hook_lo < hook_len; steps++)
+    if (steps == 16 || !unwind_one(&k)) return depth;
+  if (k.pc != caller) pcs[depth++] = k.pc;
+  while (depth < MP_MAX_DEPTH && unwind_one(&k)) pcs[depth++] = k.pc;
   return depth;
 }
 
 #else
+
+static inline int in_hook(uintptr_t pc) {
+  return pc >= (uintptr_t)__start_memprof_hook_text && pc < (uintptr_t)__stop_memprof_hook_text;
+}
 
 // Walks frame pointers from `fp`, within [fp, top): every address read is on this thread's
 // stack, so a frame without a frame pointer ends the walk or yields odd return addresses,

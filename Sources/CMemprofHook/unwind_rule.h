@@ -28,6 +28,10 @@ enum {
 };
 
 #define MP_RULE_PERMANENT (1ull << 6)  // the code is in a module loaded at start-up
+// The walk's fast step applies (bit 7): the CFA is rsp or rbp + cfa_off, the return address
+// at CFA - 8, rbp unchanged or saved at CFA + rbp_off (a negative multiple of 8). Nearly
+// every call site of compiled code has such a rule, with or without a frame pointer.
+#define MP_RULE_SIMPLE (1ull << 7)
 
 /// A decoded rule. The return address is always read at CFA + ra_off.
 typedef struct mp_unwind_rule {
@@ -39,7 +43,9 @@ typedef struct mp_unwind_rule {
 
 /// Packs a rule (its fields are already narrowed to the packed widths).
 static inline uint64_t mp_rule_pack(const mp_unwind_rule *r, int permanent) {
-  return (uint64_t)r->cfa_kind | (uint64_t)r->rbp_kind << 3 | (permanent ? MP_RULE_PERMANENT : 0) |
+  int simple = (r->cfa_kind == MP_CFA_RSP || r->cfa_kind == MP_CFA_RBP) && r->ra_off == -8 &&
+               (r->rbp_kind == MP_RBP_SAME || (r->rbp_kind == MP_RBP_AT_CFA && r->rbp_off < 0 && r->rbp_off % 8 == 0));
+  return (simple ? MP_RULE_SIMPLE : 0) | (uint64_t)r->cfa_kind | (uint64_t)r->rbp_kind << 3 | (permanent ? MP_RULE_PERMANENT : 0) |
          (uint64_t)(uint8_t)r->ra_off << 8 | (uint64_t)(uint16_t)r->rbp_off << 16 |
          (uint64_t)(uint32_t)r->cfa_off << 32;
 }

@@ -6,6 +6,8 @@ import MemprofProfile
 struct SampledStacks {
     struct Stack {
         var allocatedBytes: Int64
+        /// Allocation calls (alloc_objects) with this stack.
+        var allocations: Int64 = 0
         var frames: [String]
         /// The file of the outermost location's mapping.
         var outermostFile: String
@@ -23,6 +25,7 @@ struct SampledStacks {
         let locations = Dictionary(uniqueKeysWithValues: profile.locations.map { ($0.id, $0) })
         let files = Dictionary(uniqueKeysWithValues: profile.mappings.map { ($0.id, $0.file) })
         let space = profile.sampleTypes.firstIndex { $0.type == "alloc_space" } ?? 1
+        let objects = profile.sampleTypes.firstIndex { $0.type == "alloc_objects" } ?? 0
         stacks = profile.samples.compactMap { sample in
             var frames: [String] = []
             for id in sample.locationIDs {
@@ -34,7 +37,8 @@ struct SampledStacks {
             // The profiler's own memory is a sample of its own ("[memprof: ...]"), not a stack.
             if frames.first?.hasPrefix("[memprof") == true { return nil }
             let outermost = sample.locationIDs.last.flatMap { locations[$0] }.flatMap { files[$0.mappingID] } ?? ""
-            return Stack(allocatedBytes: sample.values[space], frames: frames, outermostFile: outermost)
+            return Stack(allocatedBytes: sample.values[space], allocations: sample.values[objects], frames: frames,
+                         outermostFile: outermost)
         }
     }
 
