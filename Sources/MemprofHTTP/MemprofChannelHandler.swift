@@ -1,4 +1,6 @@
 import Logging
+import Memprof
+import MemprofProfile
 import NIOCore
 import NIOHTTP1
 
@@ -113,7 +115,13 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
                       promise: nil)
         if head.method != .HEAD && !response.body.isEmpty {
-            let body = context.channel.allocator.buffer(bytes: response.body)
+            // The copy of a profile is the profiler's own work (counted, not sampled), its
+            // capacity on the size grid (`AllocationSizeClass`).
+            let body = ProfilerWork.unsampled {
+                var body = context.channel.allocator.buffer(capacity: AllocationSizeClass.capacity(atLeast: response.body.count))
+                body.writeBytes(response.body)
+                return body
+            }
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         state = keepAlive ? .idle : .closing
