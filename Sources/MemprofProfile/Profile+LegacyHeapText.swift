@@ -72,14 +72,14 @@ extension Profile {
 
         let locationIndex = Dictionary(locations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         let functionIndex = Dictionary(functions.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var out = TextBytes()
-        out.append("heap profile: ")
-        out.counts(total.inuseObjects, total.inuseBytes, total.allocObjects, total.allocBytes)
-        out.append(" @ heap/")
-        out.decimal(2 &* rate)
-        out.newline()
+        var header = TextBytes()
+        header.append("heap profile: ")
+        header.counts(total.inuseObjects, total.inuseBytes, total.allocObjects, total.allocBytes)
+        header.append(" @ heap/")
+        header.decimal(2 &* rate)
+        header.newline()
         var frames: [(pc: UInt64, function: Int?, line: Int64)] = []
-        for r in records {
+        func write(_ r: Record, _ out: inout TextBytes) {
             out.counts(r.inuse.0, r.inuse.1, r.alloc.0, r.alloc.1)
             out.append(" @")
             frames.removeAll(keepingCapacity: true)
@@ -123,8 +123,27 @@ extension Profile {
             }
             out.newline()
         }
-        out.append(trailer)
-        return TabAligner().align(out.bytes)
+        // The header line has no tab and each record ends with an empty line, so alignment
+        // blocks never cross them: each record is aligned on its own, from a scratch buffer,
+        // and the whole text exists once, in a buffer sized by a first, measuring pass.
+        let aligner = TabAligner()
+        let trailerBytes = Array(trailer.utf8)
+        var scratch = TextBytes()
+        var length = header.bytes.count + aligner.alignedCount(trailerBytes)
+        for r in records {
+            scratch.bytes.removeAll(keepingCapacity: true)
+            write(r, &scratch)
+            length += aligner.alignedCount(scratch.bytes)
+        }
+        var out = AllocationSizeClass.bytes(reserving: length)
+        out.append(contentsOf: header.bytes)
+        for r in records {
+            scratch.bytes.removeAll(keepingCapacity: true)
+            write(r, &scratch)
+            aligner.align(scratch.bytes, into: &out)
+        }
+        aligner.align(trailerBytes, into: &out)
+        return out
     }
 
     /// Inverse of Go's `scaleHeapSample`: from estimated totals back to sampled counts.

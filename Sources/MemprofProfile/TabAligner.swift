@@ -7,7 +7,8 @@
 /// Widths count Unicode scalars (Go counts runes).
 ///
 /// Works on UTF-8 bytes: the cells are offsets into the input, and the output is measured
-/// first, then written into one buffer whose capacity is an `AllocationSizeClass`.
+/// first, then written into one buffer whose capacity is an `AllocationSizeClass` (or into
+/// the caller's buffer, sized with `alignedCount`).
 struct TabAligner {
     var minWidth = 1
     var tabWidth = 8
@@ -18,13 +19,28 @@ struct TabAligner {
     }
 
     func align(_ text: [UInt8]) -> [UInt8] {
+        var out = AllocationSizeClass.bytes(reserving: alignedCount(text))
+        align(text, into: &out)
+        return out
+    }
+
+    /// The length of `align(text)`, without writing it.
+    func alignedCount(_ text: [UInt8]) -> Int {
         var state = State(text: text, aligner: self)
         state.format(0, state.lineCount)
-        let length = state.length
-        state.out = AllocationSizeClass.bytes(reserving: length)
+        return state.length
+    }
+
+    /// Appends `align(text)` to `out` (which the caller sized with `alignedCount`).
+    ///
+    /// A line without a tab ends every column block, so texts that end with such a line
+    /// (Go's heap profile records end with an empty line) can be aligned one by one.
+    func align(_ text: [UInt8], into out: inout [UInt8]) {
+        var state = State(text: text, aligner: self)
         state.writing = true
+        swap(&state.out, &out)
         state.format(0, state.lineCount)
-        return state.out
+        swap(&state.out, &out)
     }
 
     private struct State {
