@@ -51,6 +51,45 @@ public enum ProfilerWork {
         return try body()
     }
 
+    /// Makes the calling thread the profiler's own for good (the event loop of memprof's own
+    /// HTTP server): sampling stays paused on it, and what it allocates is added to
+    /// `allocations` at each `flushClaimedThread()` on it. Sampling resumes only if the rate
+    /// is changed (`HeapProfile.samplingRate`), which restarts it on every thread.
+    public static func claimThread() {
+        guard Depth.current == 0, Claimed.baseline == nil else { return }
+        let baseline = UnsafeMutablePointer<memprof_counters>.allocate(capacity: 1)
+        baseline.initialize(to: memprof_counters())
+        memprof_read_thread_counters(baseline)
+        Claimed.baseline = baseline
+        Depth.current = 1
+        memprof_set_thread_sampling(0)
+    }
+
+    /// On a claimed thread, adds what it allocated since the last flush to `allocations`;
+    /// elsewhere, nothing.
+    public static func flushClaimedThread() {
+        guard let baseline = Claimed.baseline else { return }
+        var now = memprof_counters()
+        memprof_read_thread_counters(&now)
+        objects.add(now.allocations &- baseline.pointee.allocations, ordering: .relaxed)
+        bytes.add(now.allocated_bytes &- baseline.pointee.allocated_bytes, ordering: .relaxed)
+        baseline.pointee = now
+    }
+
+    /// The counters of a claimed thread at its last flush (nil: the thread is not claimed).
+    private enum Claimed {
+        private static let key: pthread_key_t = {
+            var key = pthread_key_t()
+            pthread_key_create(&key, nil)
+            return key
+        }()
+
+        static var baseline: UnsafeMutablePointer<memprof_counters>? {
+            get { pthread_getspecific(key)?.assumingMemoryBound(to: memprof_counters.self) }
+            set { pthread_setspecific(key, newValue.map { UnsafeRawPointer($0) }) }
+        }
+    }
+
     /// The calling thread's nesting depth of `unsampled`.
     private enum Depth {
         private static let key: pthread_key_t = {

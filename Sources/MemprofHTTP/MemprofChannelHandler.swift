@@ -115,6 +115,7 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
                       promise: nil)
         let finish = { [self] in
+            ProfilerWork.flushClaimedThread()
             state = keepAlive ? .idle : .closing
             let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
             if keepAlive {

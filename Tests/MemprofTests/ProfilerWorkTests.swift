@@ -1,3 +1,4 @@
+import Foundation
 import Memprof
 import MemprofProfile
 import XCTest
@@ -27,5 +28,27 @@ final class ProfilerWorkTests: XCTestCase {
         let live = profile.samples.filter { $0.values[2] > 0 && ($0.numericLabels["bytes"]?.first ?? 0) >= 1 << 20 }
         XCTAssertTrue(live.isEmpty, "own work's blocks were sampled: \(live.count) samples")
         XCTAssertEqual(kept.count, 72)
+    }
+
+    /// A claimed thread (memprof's own event loop) is never sampled; flushes count its work.
+    func testClaimedThreadIsCountedAtFlushesAndNeverSampled() throws {
+        let before = ProfilerWork.allocations
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var kept: [[UInt8]] = []
+        let thread = Thread {
+            ProfilerWork.claimThread()
+            for k in 0..<40 { kept.append([UInt8](repeating: 1, count: (1 << 20) + k * 4096)) }
+            ProfilerWork.flushClaimedThread()
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        let after = ProfilerWork.allocations
+        XCTAssertGreaterThanOrEqual(after.bytes - before.bytes, 40 << 20)
+        let profile = try HeapProfile.snapshot()
+        let sizes = Set((0..<40).map { Int64((1 << 20) + $0 * 4096) })
+        let sampled = profile.samples.filter { $0.values[2] > 0 && sizes.contains($0.numericLabels["bytes"]?.first ?? 0) }
+        XCTAssertTrue(sampled.isEmpty, "\(sampled.count) of the claimed thread's blocks were sampled")
+        XCTAssertEqual(kept.count, 40)
     }
 }
