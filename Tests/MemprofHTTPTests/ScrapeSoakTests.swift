@@ -13,10 +13,12 @@ import XCTest
 final class ScrapeSoakTests: XCTestCase {
     static let routes = ["/debug/pprof/heap", "/debug/pprof/allocs?debug=1", "/metrics"]
 
+    /// The budget: after warm-up, 1,000 rounds change heap by <= 0.5 MiB and RSS by
+    /// <= 2 MiB. About a minute in a debug build.
     func testScrapeRoundsKeepProfileHeapAndRSSFlat() throws {
         let environment = ProcessInfo.processInfo.environment
-        let warmUp = environment["MEMPROF_SOAK_WARMUP"].flatMap { Int($0) } ?? 100
-        let rounds = environment["MEMPROF_SOAK_ROUNDS"].flatMap { Int($0) } ?? 300
+        let warmUp = environment["MEMPROF_SOAK_WARMUP"].flatMap { Int($0) } ?? 300
+        let rounds = environment["MEMPROF_SOAK_ROUNDS"].flatMap { Int($0) } ?? 1000
         let service = try DemoService(arguments: ["--threads", "0"])
         defer { service.stop() }
         for _ in 0..<warmUp { for route in Self.routes { try service.get(route) } }
@@ -26,7 +28,7 @@ final class ScrapeSoakTests: XCTestCase {
         let start = Date()
         for round in 1...rounds {
             for route in Self.routes { try service.get(route) }
-            if round % 100 == 0 {
+            if round % 250 == 0 {
                 let now = try service.memory()
                 trace.append("\(round): heap \(mebibytes(now.heap)) RSS \(mebibytes(now.rss))")
             }
@@ -41,10 +43,10 @@ final class ScrapeSoakTests: XCTestCase {
                       samplesBefore, samplesAfter, trace.joined(separator: ", ")))
         XCTAssertLessThanOrEqual(after.heap - before.heap, 512 << 10, "heap grew")
         XCTAssertLessThanOrEqual(after.rss - before.rss, 2 << 20, "RSS grew")
-        // The mechanism: serving profiles adds no records of its own. Before, each round
-        // added 3 to 5 samples; what remains is the service's own rare first samples (NIO's
-        // per-connection allocations).
-        XCTAssertLessThanOrEqual(samplesAfter - samplesBefore, rounds / 4, "the allocs profile keeps growing")
+        // The mechanism: serving profiles adds no samples of its own. Before, each round
+        // added 3 to 5; what remains are rare first samples of the Swift runtime's task
+        // scheduling (measured: 12 in 300 rounds, debug build).
+        XCTAssertLessThanOrEqual(samplesAfter - samplesBefore, rounds / 10, "the allocs profile keeps growing")
         // The scrapes' allocations are still shown, counted exactly, under one pseudo-frame.
         let ownWork = allocs.samples.first { sample in
             sample.locationIDs.count == 1 && allocs.locations.first { $0.id == sample.locationIDs[0] }.map { location in
