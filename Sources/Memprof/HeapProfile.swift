@@ -56,10 +56,10 @@ public enum HeapProfile {
     public static func snapshot(defaultSampleType: String = "", symbolizer: Symbolizer? = nil,
                                 symbolize: Bool = true, peak: Bool = false) throws -> Profile {
         // The profiler's own allocations are counted but never sampled.
-        memprof_set_thread_sampling(0)
-        defer { memprof_set_thread_sampling(1) }
-        return try unsampledSnapshot(defaultSampleType: defaultSampleType, symbolizer: symbolizer, symbolize: symbolize,
-                                     peak: peak)
+        try ProfilerWork.unsampled {
+            try unsampledSnapshot(defaultSampleType: defaultSampleType, symbolizer: symbolizer, symbolize: symbolize,
+                                  peak: peak)
+        }
     }
 
     private static func unsampledSnapshot(defaultSampleType: String, symbolizer: Symbolizer?,
@@ -81,17 +81,17 @@ public enum HeapProfile {
     /// at that moment), and within the sampling error at rates above 1. `inuse_*` are the
     /// heap at the peak; `alloc_*` and `temporary_*` the totals until now.
     public static func writePeak(to path: String) throws {
-        memprof_set_thread_sampling(0)
-        defer { memprof_set_thread_sampling(1) }
-        let profile = try unsampledSnapshot(defaultSampleType: "", symbolizer: nil, peak: true)
-        try writeAtomically(profile.encoded(gzip: true), to: path)
+        try ProfilerWork.unsampled {
+            let profile = try unsampledSnapshot(defaultSampleType: "", symbolizer: nil, peak: true)
+            try writeAtomically(profile.encoded(gzip: true), to: path)
+        }
     }
 
     /// The profile as gzipped profile.proto bytes.
     public static func encoded(defaultSampleType: String = "") throws -> [UInt8] {
-        memprof_set_thread_sampling(0)
-        defer { memprof_set_thread_sampling(1) }
-        return try unsampledSnapshot(defaultSampleType: defaultSampleType, symbolizer: nil).encoded(gzip: true)
+        try ProfilerWork.unsampled {
+            try unsampledSnapshot(defaultSampleType: defaultSampleType, symbolizer: nil).encoded(gzip: true)
+        }
     }
 
     /// Writes a gzipped profile to `path` atomically: readers see the old file or the whole
@@ -102,10 +102,10 @@ public enum HeapProfile {
 
     /// Go's legacy text format (`/debug/pprof/heap?debug=1`), with a MemStats block at the end.
     public static func legacyText() throws -> String {
-        memprof_set_thread_sampling(0)
-        defer { memprof_set_thread_sampling(1) }
-        let profile = try unsampledSnapshot(defaultSampleType: "", symbolizer: nil)
-        return try profile.legacyHeapText(trailer: MemStats.read().goStyleTrailer)
+        try ProfilerWork.unsampled {
+            let profile = try unsampledSnapshot(defaultSampleType: "", symbolizer: nil)
+            return try profile.legacyHeapText(trailer: MemStats.read().goStyleTrailer)
+        }
     }
 }
 

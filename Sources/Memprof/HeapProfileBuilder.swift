@@ -16,6 +16,9 @@ struct HeapProfileBuilder {
 
     /// The pseudo-frame that carries the heap bytes the profiler itself keeps.
     static let ownMemoryFrame = "[memprof: symbol tables]"
+    /// The alloc-only pseudo-frame that carries the allocations of the profiler's own work
+    /// (building and serving profiles), counted exactly and never sampled (`ProfilerWork`).
+    static let ownWorkFrame = "[memprof: own work]"
     /// The pseudo-frame that carries samples the sampler could not record.
     static let droppedFrame = "[memprof: dropped samples]"
 
@@ -123,6 +126,13 @@ struct HeapProfileBuilder {
             let own = ProfilerFootprint.read()
             let bytes = Int64(symbolizer.retainedBytes)
             if bytes > 0 { builder.add(frameNamed: Self.ownMemoryFrame, values: [1, bytes, 1, bytes, 0, 0]) }
+            let work = ProfilerWork.allocations
+            if work.objects > 0 {
+                builder.add(frameNamed: Self.ownWorkFrame,
+                            values: [Int64(clamping: work.objects), Int64(clamping: work.bytes), 0, 0, 0, 0])
+                builder.comments.append("memprof: \(Self.ownWorkFrame) is what the profiler's own work (building and serving "
+                    + "profiles) allocated: \(work.objects) blocks, \(work.bytes) bytes, counted exactly, never sampled")
+            }
             builder.comments.append("memprof: \(Self.ownMemoryFrame) is the profiler's own heap (\(bytes) bytes, in heapAlloc, "
                 + "never sampled); its sampler tables hold \(own.samplerTables + own.counterSlots) bytes outside the heap")
         }

@@ -1,4 +1,5 @@
 import CMemprofHook
+import MemprofProfile
 
 /// The sampler's raw tables, copied out of the C hook: buckets of (stack, block size) with
 /// sampled allocation and free counts, not yet scaled or symbolized.
@@ -46,8 +47,10 @@ struct HeapSamples {
                                           &modules, modules.count)
             if rc < 0 { return nil }
             if rc == 1 {
-                // Grow past what is needed now: the tables may grow again meanwhile.
-                capacity = (Int(header.buckets) * 5 / 4 + 64, Int(header.pcs) * 5 / 4 + 1024, Int(header.modules) + 64)
+                // Grow past what is needed now: the tables may grow again meanwhile. Sizes on
+                // the grid, so that the copies of a steady table repeat their sizes.
+                capacity = (Self.rounded(Int(header.buckets) * 5 / 4 + 64, MemoryLayout<memprof_bucket_info>.stride),
+                            Self.rounded(Int(header.pcs) * 5 / 4 + 1024, 8), Int(header.modules) + 64)
                 continue
             }
             let all = pcs[0..<Int(header.pcs)]
@@ -69,6 +72,11 @@ struct HeapSamples {
             copied.threadNames = threadNames(state: state, size: size, count: Int(header.thread_names))
             return copied
         }
+    }
+
+    /// `count` elements of `stride` bytes, rounded up to fill an `AllocationSizeClass`.
+    private static func rounded(_ count: Int, _ stride: Int) -> Int {
+        AllocationSizeClass.capacity(atLeast: count * stride) / stride
     }
 
     private static func threadNames(state: UnsafeRawPointer?, size: Int, count: Int) -> [String] {

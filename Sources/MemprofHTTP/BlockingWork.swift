@@ -1,3 +1,4 @@
+import Memprof
 import NIOPosix
 
 /// Runs slow, blocking work (building a profile, reading `/proc`, `malloc_trim`) on a thread
@@ -14,7 +15,9 @@ enum BlockingWork {
         return pool
     }()
 
+    /// Runs `body` on the thread, as the profiler's own work: counted, never sampled
+    /// (`ProfilerWork`), so that serving profiles does not change the next profile.
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive(body)
+        try await pool.runIfActive { try ProfilerWork.unsampled(body) }
     }
 }

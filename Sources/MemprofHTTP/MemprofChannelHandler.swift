@@ -1,4 +1,6 @@
 import Logging
+import Memprof
+import MemprofProfile
 import NIOCore
 import NIOHTTP1
 
@@ -112,16 +114,49 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         let status = HTTPResponseStatus(statusCode: response.status, reasonPhrase: response.reasonPhrase)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
                       promise: nil)
-        if head.method != .HEAD && !response.body.isEmpty {
-            let body = context.channel.allocator.buffer(bytes: response.body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let finish = { [self] in
+            ProfilerWork.flushClaimedThread()
+            state = keepAlive ? .idle : .closing
+            let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if keepAlive {
+                deadline?.responseSent()
+            } else {
+                written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
         }
-        state = keepAlive ? .idle : .closing
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if keepAlive {
-            deadline?.responseSent()
+        if head.method != .HEAD && !response.body.isEmpty {
+            writeBody(response.body, from: 0, context: context, then: finish)
         } else {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            finish()
+        }
+    }
+
+    /// Bytes of a body written at a time.
+    static let chunkBytes = 64 * 1024
+
+    /// Writes `body` from `offset` in chunks of at most `chunkBytes`, each once the one
+    /// before has been written: the event loop copies a chunk at a time into a buffer of one
+    /// size, not the whole profile into a buffer of its length (which glibc's arena of the
+    /// event loop thread would keep, and grow, as profiles grow). The copies are the
+    /// profiler's own work: counted, not sampled.
+    private func writeBody(_ body: [UInt8], from offset: Int, context: ChannelHandlerContext,
+                           then finish: @escaping () -> Void) {
+        let end = min(body.count, offset + Self.chunkBytes)
+        let chunk = ProfilerWork.unsampled {
+            let capacity = body.count <= Self.chunkBytes ? AllocationSizeClass.capacity(atLeast: body.count) : Self.chunkBytes
+            var chunk = context.channel.allocator.buffer(capacity: capacity)
+            chunk.writeBytes(body[offset..<end])
+            return chunk
+        }
+        guard end < body.count else {
+            context.write(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
+            finish()
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(chunk)))).assumeIsolated().whenComplete { [self] result in
+            guard case .success = result else { return }
+            if case .closing = state { return }
+            writeBody(body, from: end, context: context, then: finish)
         }
     }
 

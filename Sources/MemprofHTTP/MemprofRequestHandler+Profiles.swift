@@ -38,7 +38,7 @@ extension MemprofRequestHandler {
                                                        peak: kind == .peak)
                 if kind == .deltaHeap { profile = state.deltaHeap.delta(profile) }
                 if asText {
-                    return .text(try profile.legacyHeapText(trailer: MemStats.read().goStyleTrailer))
+                    return .text(bytes: try profile.legacyHeapTextBytes(trailer: MemStats.read().goStyleTrailer))
                 }
                 return .profile(profile.encoded(gzip: true), filename: kind.rawValue)
             }

@@ -1,3 +1,5 @@
+import MemprofProfile
+
 /// An HTTP response built by `MemprofRequestHandler`: a status, header fields and the whole
 /// body. A server adapter writes it as is (adding `Content-Length`).
 public struct MemprofResponse: Sendable {
@@ -30,9 +32,16 @@ extension MemprofResponse {
 
     /// A text body with `nosniff`, as Go's pprof handlers send.
     static func text(_ text: String, status: Int = 200, contentType: String = plainText) -> MemprofResponse {
+        var body = AllocationSizeClass.bytes(reserving: text.utf8.count)
+        body.append(contentsOf: text.utf8)
+        return self.text(bytes: body, status: status, contentType: contentType)
+    }
+
+    /// A text body already encoded as UTF-8 (kept as is: no copy).
+    static func text(bytes: [UInt8], status: Int = 200, contentType: String = plainText) -> MemprofResponse {
         MemprofResponse(status: status,
                         headers: [("Content-Type", contentType), ("X-Content-Type-Options", "nosniff")],
-                        body: Array(text.utf8))
+                        body: bytes)
     }
 
     /// An error as Go's `serveError`: a one-line plain-text message and `X-Go-Pprof: 1`.

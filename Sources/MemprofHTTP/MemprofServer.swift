@@ -1,4 +1,5 @@
 import Logging
+import Memprof
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -103,6 +104,9 @@ public final class MemprofServer: Sendable {
         let address = try resolve(configuration)
         let handler = MemprofRequestHandler(configuration: configuration.handler, logger: logger)
         let owned = configuration.eventLoopGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        // Memprof's own event loop does only memprof's work: counted, never sampled (as the
+        // blocking thread's), so connections and responses add nothing to the profiles.
+        owned?.next().execute { ProfilerWork.claimThread() }
         let group = configuration.eventLoopGroup ?? owned!
         let connections = ConnectionRegistry(limit: configuration.maxConnections)
         let future = ServerBootstrap(group: group)

@@ -65,7 +65,8 @@ enum Gzip {
         guard initStatus == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
         let bound = Int(deflateBound(&stream, UInt(input.count)))
-        var output = [UInt8](repeating: 0, count: bound)
+        // The buffer's size on the grid (`AllocationSizeClass`), not the input's exact bound.
+        var output = [UInt8](repeating: 0, count: AllocationSizeClass.capacity(atLeast: bound))
         let status = input.withUnsafeBufferPointer { inBuf in
             output.withUnsafeMutableBufferPointer { outBuf in
                 stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)

@@ -29,6 +29,14 @@ extension Profile {
     public func legacyHeapText(
         trailer: String = "", functionEntry: ((Function) -> UInt64?)? = nil
     ) throws(ProfileError) -> String {
+        String(decoding: try legacyHeapTextBytes(trailer: trailer, functionEntry: functionEntry), as: UTF8.self)
+    }
+
+    /// `legacyHeapText` as UTF-8 bytes, for serving: written into byte buffers without
+    /// copies of the whole text, the result's capacity an `AllocationSizeClass`.
+    public func legacyHeapTextBytes(
+        trailer: String = "", functionEntry: ((Function) -> UInt64?)? = nil
+    ) throws(ProfileError) -> [UInt8] {
         func index(_ name: String) throws(ProfileError) -> Int {
             guard let i = sampleTypes.firstIndex(where: { $0.type == name }) else {
                 throw .invalid("legacy heap text needs sample types alloc_objects, alloc_space, inuse_objects "
@@ -64,42 +72,78 @@ extension Profile {
 
         let locationIndex = Dictionary(locations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         let functionIndex = Dictionary(functions.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var out = "heap profile: \(total.inuseObjects): \(total.inuseBytes) [\(total.allocObjects): \(total.allocBytes)] @ heap/\(2 &* rate)\n"
-        for r in records {
-            out += "\(r.inuse.0): \(r.inuse.1) [\(r.alloc.0): \(r.alloc.1)] @"
-            let stack = r.locations.map { locations[locationIndex[$0]!] }
-            for l in stack { out += " " + Profile.hex(l.address &+ 1) }
-            out += "\n"
-            var frames: [(pc: UInt64, function: Function?, line: Int64)] = []
-            for l in stack {
+        var header = TextBytes()
+        header.append("heap profile: ")
+        header.counts(total.inuseObjects, total.inuseBytes, total.allocObjects, total.allocBytes)
+        header.append(" @ heap/")
+        header.decimal(2 &* rate)
+        header.newline()
+        var frames: [(pc: UInt64, function: Int?, line: Int64)] = []
+        func write(_ r: Record, _ out: inout TextBytes) {
+            out.counts(r.inuse.0, r.inuse.1, r.alloc.0, r.alloc.1)
+            out.append(" @")
+            frames.removeAll(keepingCapacity: true)
+            for id in r.locations {
+                let l = locations[locationIndex[id]!]
+                out.append(" ")
+                out.hex(l.address &+ 1)
                 if l.lines.isEmpty { frames.append((l.address, nil, 0)) }
-                for line in l.lines {
-                    frames.append((l.address, functionIndex[line.functionID].map { functions[$0] }, line.line))
-                }
+                for line in l.lines { frames.append((l.address, functionIndex[line.functionID], line.line)) }
             }
+            out.newline()
+            // Leading `runtime.` frames are hidden, unless all are.
             for allFrames in [false, true] {
                 var show = allFrames
-                var text = ""
                 for frame in frames {
-                    guard let f = frame.function, !f.name.isEmpty else {
+                    guard let fi = frame.function, !functions[fi].name.isEmpty else {
                         show = true
-                        text += "#\t\(Profile.hex(frame.pc))\n"
+                        out.append("#\t")
+                        out.hex(frame.pc)
+                        out.newline()
                         continue
                     }
+                    let f = functions[fi]
                     guard f.name != "runtime.goexit" && (show || !f.name.hasPrefix("runtime.")) else { continue }
                     show = true
-                    var name = f.name
-                    if let entry = functionEntry?(f), entry <= frame.pc { name += "+" + Profile.hex(frame.pc - entry) }
-                    text += "#\t\(Profile.hex(frame.pc))\t\(name)\t\(f.filename):\(frame.line)\n"
+                    out.append("#\t")
+                    out.hex(frame.pc)
+                    out.append("\t")
+                    out.append(f.name)
+                    if let entry = functionEntry?(f), entry <= frame.pc {
+                        out.append("+")
+                        out.hex(frame.pc - entry)
+                    }
+                    out.append("\t")
+                    out.append(f.filename)
+                    out.append(":")
+                    out.decimal(frame.line)
+                    out.newline()
                 }
-                if show || allFrames {
-                    out += text
-                    break
-                }
+                if show { break }
             }
-            out += "\n"
+            out.newline()
         }
-        return TabAligner().align(out + trailer)
+        // The header line has no tab and each record ends with an empty line, so alignment
+        // blocks never cross them: each record is aligned on its own, from a scratch buffer,
+        // and the whole text exists once, in a buffer sized by a first, measuring pass.
+        let aligner = TabAligner()
+        let trailerBytes = Array(trailer.utf8)
+        var scratch = TextBytes()
+        var length = header.bytes.count + aligner.alignedCount(trailerBytes)
+        for r in records {
+            scratch.bytes.removeAll(keepingCapacity: true)
+            write(r, &scratch)
+            length += aligner.alignedCount(scratch.bytes)
+        }
+        var out = AllocationSizeClass.bytes(reserving: length)
+        out.append(contentsOf: header.bytes)
+        for r in records {
+            scratch.bytes.removeAll(keepingCapacity: true)
+            write(r, &scratch)
+            aligner.align(scratch.bytes, into: &out)
+        }
+        aligner.align(trailerBytes, into: &out)
+        return out
     }
 
     /// Inverse of Go's `scaleHeapSample`: from estimated totals back to sampled counts.
@@ -121,5 +165,60 @@ extension Profile {
 
     static func hex(_ value: UInt64) -> String {
         "0x" + String(value, radix: 16)
+    }
+}
+
+/// UTF-8 output of the legacy text, appended without intermediate strings.
+private struct TextBytes {
+    var bytes: [UInt8] = []
+
+    mutating func append(_ text: String) {
+        bytes.reserveOnGrid(adding: text.utf8.count)
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func newline() {
+        bytes.reserveOnGrid(adding: 1)
+        bytes.append(10)
+    }
+
+    /// `inuseObjects: inuseBytes [allocObjects: allocBytes]`
+    mutating func counts(_ io: Int64, _ ib: Int64, _ ao: Int64, _ ab: Int64) {
+        decimal(io)
+        append(": ")
+        decimal(ib)
+        append(" [")
+        decimal(ao)
+        append(": ")
+        decimal(ab)
+        append("]")
+    }
+
+    mutating func decimal(_ value: Int64) {
+        if value < 0 {
+            bytes.reserveOnGrid(adding: 1)
+            bytes.append(UInt8(ascii: "-"))
+        }
+        digits(value.magnitude, radix: 10)
+    }
+
+    mutating func hex(_ value: UInt64) {
+        append("0x")
+        digits(value, radix: 16)
+    }
+
+    private mutating func digits(_ value: UInt64, radix: UInt64) {
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            var i = raw.count, v = value
+            repeat {
+                let d = UInt8(truncatingIfNeeded: v % radix)
+                i -= 1
+                raw[i] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10
+                v /= radix
+            } while v != 0
+            bytes.reserveOnGrid(adding: raw.count - i)
+            bytes.append(contentsOf: raw[i...])
+        }
     }
 }

@@ -6,6 +6,7 @@ struct ProtoWriter {
 
     mutating func varint(_ value: UInt64) {
         var x = value
+        bytes.reserveOnGrid(adding: 10)
         while x >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: x) | 0x80)
             x >>= 7
@@ -57,10 +58,10 @@ struct ProtoWriter {
 
     mutating func string(_ field: Int, _ value: String) {
         tag(field, 2)
-        var utf8 = Array(value.utf8)
+        let utf8 = value.utf8
         varint(UInt64(utf8.count))
+        bytes.reserveOnGrid(adding: utf8.count)
         bytes.append(contentsOf: utf8)
-        utf8.removeAll()
     }
 
     /// An embedded message (or packed run): the body is written in place, then its tag and
@@ -71,6 +72,7 @@ struct ProtoWriter {
         var header = ProtoWriter()
         header.tag(field, 2)
         header.varint(UInt64(bytes.count - start))
+        bytes.reserveOnGrid(adding: header.bytes.count)
         bytes.insert(contentsOf: header.bytes, at: start)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -59,6 +60,35 @@ final class ChannelHandlerTests: XCTestCase {
         XCTAssertTrue(headOnly.hasPrefix("HTTP/1.1 200 OK\r\n"), headOnly)
         XCTAssertTrue(headOnly.contains("Content-Length: \(IndexPage.html.utf8.count)"), headOnly)
         XCTAssertTrue(channel.isActive)
+        _ = try? await channel.finish()
+    }
+
+    /// A body larger than `chunkBytes` goes out chunk by chunk, whole and in order, and the
+    /// connection serves the next request after it.
+    func testLargeBodyIsWrittenInChunksAndTheConnectionStaysUsable() async throws {
+        // 200 blocks of distinct sizes (each sampled with probability ~0.86): their records
+        // in the allocs text (about 1.5 KiB each) make several chunks.
+        var sum = 0
+        for k in 0..<200 { sum += [UInt8](repeating: 1, count: (1 << 20) + k * 4096).count }
+        let channel = try await makeChannel()
+        try await send("GET /debug/pprof/allocs?debug=1 HTTP/1.1\r\nHost: x\r\n\r\n", to: channel)
+        let (head, body) = try await response(from: channel)
+        XCTAssertTrue(head.hasPrefix("HTTP/1.1 200 OK\r\n"), head)
+        XCTAssertGreaterThan(body.count, 2 * MemprofChannelHandler.chunkBytes, "the text is large enough to be chunked")
+        // Every line is one of the format's: a torn or repeated chunk would break one.
+        let text = String(decoding: body, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("heap profile: "))
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true).dropFirst() {
+            let record = line.range(of: #"^-?\d+: -?\d+ \[-?\d+: -?\d+\] @( 0x[0-9a-f]+)+$"#, options: .regularExpression) != nil
+            let frame = line.range(of: #"^#\t0x[0-9a-f]+(\t|$)"#, options: .regularExpression) != nil
+            let trailer = line.hasPrefix("# ")
+            XCTAssertTrue(record || frame || trailer, "unexpected line: \(line.prefix(120))")
+        }
+        try await send("GET /debug/pprof/cmdline HTTP/1.1\r\nHost: x\r\n\r\n", to: channel)
+        let (next, nextBody) = try await response(from: channel)
+        XCTAssertTrue(next.hasPrefix("HTTP/1.1 200 OK\r\n"), next)
+        XCTAssertEqual(String(decoding: nextBody, as: UTF8.self), CommandLine.arguments.joined(separator: "\u{0}"))
+        XCTAssertGreaterThan(sum, 200 << 20)
         _ = try? await channel.finish()
     }
 
