@@ -90,6 +90,7 @@ void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread) {
   // Glibc keeps a thread's descriptor at the top of its stack block; the main thread's
   // frames are all below __libc_stack_end.
   s->stack_top = is_main_thread ? (uintptr_t)__libc_stack_end : (uintptr_t)pthread_self();
+  STORE(&s->sampling_paused, 0);
   s->until_sample = next_interval(s);
   s->reserved[0] = 0;  // thread label cache (thread_labels.c): the slot may have had an owner
 }
@@ -97,6 +98,9 @@ void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread) {
 void memprof_set_thread_sampling(int enabled) {
   memprof_slot *s = memprof_t_slot;
   if ((uintptr_t)s <= 1) return;
+  // The flag first: a rate change that reads it before this store and resets until_sample
+  // after the next one is undone by memprof_sample, which looks at the flag again.
+  __atomic_store_n(&s->sampling_paused, enabled ? 0u : 1u, __ATOMIC_SEQ_CST);
   s->until_sample = enabled ? next_interval(s) : INT64_MAX;
 }
 
@@ -107,8 +111,10 @@ void memprof_set_sample_rate(int64_t rate) {
   __atomic_store_n(&memprof_g_rate, rate, __ATOMIC_RELAXED);
   memprof_state *st = memprof_g_state;
   uint32_t n = __atomic_load_n(&st->slots_high_water, __ATOMIC_ACQUIRE);
-  // Each thread draws its next interval at its next allocation.
-  for (uint32_t i = 0; i < n && i < MEMPROF_SLOTS; i++) STORE(&st->slots[i].until_sample, 0);
+  // Each thread draws its next interval at its next allocation; a thread that paused its
+  // sampling (memprof's own work, ProfilerWork) stays paused.
+  for (uint32_t i = 0; i < n && i < MEMPROF_SLOTS; i++)
+    if (!__atomic_load_n(&st->slots[i].sampling_paused, __ATOMIC_SEQ_CST)) STORE(&st->slots[i].until_sample, 0);
 }
 
 // ---- tables
@@ -304,6 +310,10 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
 }
 
 HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret) {
+  if (UNLIKELY(s->sampling_paused)) {  // a rate change reset the countdown of a paused thread
+    s->until_sample = INT64_MAX;
+    return;
+  }
   s->until_sample = next_interval(s);
   if (t_in_sampler) return;  // a signal handler that allocates while this thread samples
   record(p, usable, s, s->stack_top, frame, ret);

@@ -31,7 +31,7 @@ typedef struct memprof_slot {
   // The rest, in the second line.
   uint64_t failed_allocations;
   uint32_t in_use;          // 0 free, 1 owned by a thread
-  uint32_t pad0;
+  uint32_t sampling_paused; // owner writes: memprof_set_thread_sampling(0); a rate change skips it
   uint64_t rng;             // owner only: xorshift state for the sampling intervals
   uintptr_t stack_top;      // owner only: upper bound of this thread's stack, for stack walks
   uint64_t reserved[4];     // keeps the slot at 128 bytes

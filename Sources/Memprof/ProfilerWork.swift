@@ -53,8 +53,8 @@ public enum ProfilerWork {
 
     /// Makes the calling thread the profiler's own for good (the event loop of memprof's own
     /// HTTP server): sampling stays paused on it, and what it allocates is added to
-    /// `allocations` at each `flushClaimedThread()` on it. Sampling resumes only if the rate
-    /// is changed (`HeapProfile.samplingRate`), which restarts it on every thread.
+    /// `allocations` at each `flushClaimedThread()` on it. A change of the rate
+    /// (`HeapProfile.samplingRate`) restarts sampling on every thread but the paused ones.
     public static func claimThread() {
         guard Depth.current == 0, Claimed.baseline == nil else { return }
         let baseline = UnsafeMutablePointer<memprof_counters>.allocate(capacity: 1)

@@ -30,6 +30,32 @@ final class ProfilerWorkTests: XCTestCase {
         XCTAssertEqual(kept.count, 72)
     }
 
+    /// A rate change restarts sampling on every thread but the paused ones: memprof's own
+    /// event loop stays unsampled when an operator changes the rate.
+    func testRateChangeLeavesAPausedThreadPaused() throws {
+        let rate = HeapProfile.samplingRate
+        defer { HeapProfile.samplingRate = rate }
+        var kept: [[UInt8]] = []
+        let sizes = (0..<40).map { (1 << 20) + 8192 + $0 * 4096 }
+        ProfilerWork.unsampled {
+            HeapProfile.samplingRate = 1  // every allocation of the other threads is sampled
+            for size in sizes { kept.append([UInt8](repeating: 4, count: size)) }
+        }
+        HeapProfile.samplingRate = rate
+        let profile = try HeapProfile.snapshot()
+        let wanted = Set(sizes.map(Int64.init))
+        let sampled = profile.samples.filter { $0.values[2] > 0 && wanted.contains($0.numericLabels["bytes"]?.first ?? 0) }
+        XCTAssertTrue(sampled.isEmpty, "\(sampled.count) blocks of a paused thread were sampled after a rate change")
+        // After the region, sampling is back on this thread: at rate 1 every block is sampled.
+        HeapProfile.samplingRate = 1
+        let after = [UInt8](repeating: 5, count: (3 << 20) + 4096 * 7)
+        HeapProfile.samplingRate = rate
+        let again = try HeapProfile.snapshot()
+        XCTAssertTrue(again.samples.contains { $0.values[2] > 0 && ($0.numericLabels["bytes"]?.first ?? 0) >= Int64(after.count) },
+                      "sampling did not resume after the region")
+        XCTAssertEqual(kept.count, 40)
+    }
+
     /// A claimed thread (memprof's own event loop) is never sampled; flushes count its work.
     func testClaimedThreadIsCountedAtFlushesAndNeverSampled() throws {
         let before = ProfilerWork.allocations

@@ -88,6 +88,7 @@ void memprof_set_sample_rate(int64_t rate);
 
 /// Pauses (0) or resumes (1) sampling on the calling thread, so the profiler's own work
 /// (symbolizing, encoding) does not show in profiles. Its allocations are still counted.
+/// A paused thread stays paused when the rate changes (memprof_set_sample_rate).
 void memprof_set_thread_sampling(int enabled);
 
 /// A mapping of executable code in the profiled process (recorded in shared-file mode).
