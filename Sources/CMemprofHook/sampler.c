@@ -95,7 +95,7 @@ void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread) {
 }
 
 void memprof_set_thread_sampling(int enabled) {
-  memprof_slot *s = memprof_t_slot;
+  memprof_slot *s = memprof_thread_slot();
   if ((uintptr_t)s <= 1) return;
   s->until_sample = enabled ? next_interval(s) : INT64_MAX;
 }
@@ -338,7 +338,7 @@ int memprof_sample_forget(void *p) {
     unsigned c = lifetime_class((monotonic_us() - info.born_us) & MP_BORN_MASK);
     ADD(&b->freed_by_lifetime[c], 1);
     // A temporary: freed by the thread that allocated it before it allocated anything else.
-    memprof_slot *s = memprof_t_slot;
+    memprof_slot *s = memprof_thread_slot();
     memprof_state *st = memprof_g_state;
     if ((uintptr_t)s > 1 && info.slot != MP_NO_SLOT && s == &st->slots[info.slot] &&
         (uint16_t)s->allocations == info.serial)
