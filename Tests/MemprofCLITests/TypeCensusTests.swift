@@ -1,0 +1,101 @@
+import Foundation
+import XCTest
+
+/// The type census (`memprof run --types`, MEMPROF_TYPES=1, TypeCensus.enable()) against a
+/// workload whose objects are known: 10,000 Customer made and 3,000 kept (2,000 of the others
+/// released by another thread), 12,000 Order kept in one array, 5,000 Box<Int> kept, and the
+/// four arrays' storage (arrays of class references use `_ContiguousArrayStorage<AnyObject>`).
+final class TypeCensusTests: XCTestCase {
+    private struct Row: Equatable {
+        var allocations: UInt64
+        var liveObjects: Int64
+        var allocatedBytes: UInt64
+        var liveBytes: Int64
+    }
+
+    private func rows(_ types: Any?) -> [String: Row] {
+        var out: [String: Row] = [:]
+        for case let t as [String: Any] in (types as? [Any]) ?? [] {
+            out[t["name"] as! String] = Row(allocations: uint(t["allocations"]),
+                                            liveObjects: (t["live_objects"] as! NSNumber).int64Value,
+                                            allocatedBytes: uint(t["allocated_bytes"]),
+                                            liveBytes: (t["live_bytes"] as! NSNumber).int64Value)
+        }
+        return out
+    }
+
+    private func assertWorkloadCensus(_ types: [String: Row], _ context: String, file: StaticString = #filePath, line: UInt = #line) {
+        func check(_ name: String, allocations: UInt64, live: Int64, liveBytes: Int64? = nil) {
+            guard let r = types["MemprofWorkloads." + name] ?? types[name] else {
+                return XCTFail("\(context): no \(name) in \(types.keys.sorted())", file: file, line: line)
+            }
+            XCTAssertEqual(r.allocations, allocations, "\(context): \(name) allocations", file: file, line: line)
+            XCTAssertEqual(r.liveObjects, live, "\(context): \(name) live objects", file: file, line: line)
+            if let liveBytes { XCTAssertEqual(r.liveBytes, liveBytes, "\(context): \(name) live bytes", file: file, line: line) }
+        }
+        // 24-byte objects (16-byte header + one Int) take 24 usable bytes.
+        check("Customer", allocations: 10_000, live: 3_000, liveBytes: 3_000 * 24)
+        check("Order", allocations: 12_000, live: 12_000)
+        check("Box<Swift.Int>", allocations: 5_000, live: 5_000, liveBytes: 5_000 * 24)
+        check("Swift._ContiguousArrayStorage<Swift.AnyObject>", allocations: 4, live: 4)
+        if let storage = types["Swift._ContiguousArrayStorage<Swift.AnyObject>"] {
+            // 3,000 + 2,000 + 12,000 + 5,000 references of 8 bytes, at least.
+            XCTAssertGreaterThanOrEqual(storage.liveBytes, 22_000 * 8, context, file: file, line: line)
+        }
+        if let orders = types["MemprofWorkloads.Order"] {
+            XCTAssertEqual(orders.liveBytes, Int64(orders.allocatedBytes), "\(context): every Order is live", file: file, line: line)
+            XCTAssertGreaterThanOrEqual(orders.allocatedBytes, 12_000 * 32, context, file: file, line: line)
+        }
+    }
+
+    private func runTypes(_ command: [String], environment: [String: String] = [:]) throws -> ([String: Any], Completed) {
+        let json = scratch.appendingPathComponent("types-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let r = try runProgram(product("memprof"), ["run", "--types", "--summary-json", json, "--"] + command, environment: environment)
+        let data = try Data(contentsOf: URL(fileURLWithPath: json))
+        return (try JSONSerialization.jsonObject(with: data) as! [String: Any], r)
+    }
+
+    func testPreloadedCensusIsExact() throws {
+        let (summary, r) = try runTypes([product("memprof-workload"), "census"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertWorkloadCensus(rows(summary["types"]), "preloaded")
+        XCTAssertEqual(uint((summary["types_untyped"] as? [String: Any])?["allocations"]), 0)
+        // The text summary names the top types by live bytes, Order first.
+        let lines = r.stderr.split(separator: "\n")
+        let header = try XCTUnwrap(lines.firstIndex { $0.contains("top types by live bytes") }, r.stderr)
+        XCTAssertTrue(lines[header + 2].hasSuffix("MemprofWorkloads.Order"), r.stderr)
+    }
+
+    func testLinkedCensusIsExact() throws {
+        // The program switches the census on itself (TypeCensus.enable) and reads it in-process.
+        let r = try runProgram(product("memprof-workload-linked"), ["types", "census"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(json["enabled"] as? Bool, true)
+        XCTAssertEqual(uint(json["threads"]), 2, "the main thread and the one that released customers")
+        assertWorkloadCensus(rows(json["types"]), "linked")
+    }
+
+    func testLinkedProgramUnderRunCountsIntoTheFile() throws {
+        // The linked hook is the active copy: MEMPROF_TYPES=1 switches it on at start-up.
+        let (summary, r) = try runTypes([product("memprof-workload-linked"), "census"], environment: ["MEMPROF_WORKLOAD_PLAIN": "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertWorkloadCensus(rows(summary["types"]), "linked under memprof run")
+    }
+
+    func testNonSwiftProgramHasAnEmptyCensus() throws {
+        let (summary, r) = try runTypes(["/bin/sh", "-c", "for i in 1 2 3; do echo $i; done | sort -r > /dev/null"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual((summary["types"] as? [Any])?.count, 0, r.stderr)
+        XCTAssertGreaterThan(uint(summary["allocations"]), 0)
+        XCTAssertTrue(r.stderr.contains("no Swift object"), r.stderr)
+    }
+
+    func testCensusIsOffByDefault() throws {
+        let (summary, r) = try memprofRun([product("memprof-workload"), "census"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertNil(summary["types"])
+        XCTAssertFalse(r.stderr.contains("top types"))
+    }
+}
