@@ -44,6 +44,7 @@ static __thread int t_busy __attribute__((tls_model("initial-exec")));
 typedef struct range { uintptr_t lo, hi; } range;
 static range g_slow_alloc;
 static range g_callers[3];     // swift_allocObject, swift_bufferAllocate, the hook's target
+static range g_callers_span;   // the smallest range holding the three
 static int g_ranges;           // 0 not looked up, 1 found, 2 no Swift runtime
 static uint32_t g_lookups;     // calls since the last failed lookup
 
@@ -82,12 +83,24 @@ static int find_ranges(void) {
         info.dli_saddr == target)
       g_callers[2] = (range){(uintptr_t)target, (uintptr_t)target + sym->st_size};
   }
+  g_callers_span = g_callers[0];
+  for (int i = 1; i < 3; i++) {
+    if (g_callers[i].lo == 0) continue;
+    if (g_callers_span.lo == 0 || g_callers[i].lo < g_callers_span.lo) g_callers_span.lo = g_callers[i].lo;
+    if (g_callers[i].hi > g_callers_span.hi) g_callers_span.hi = g_callers[i].hi;
+  }
   g_slow_alloc = slow;
   __atomic_store_n(&g_ranges, 1, __ATOMIC_RELEASE);
   return 1;
 }
 
 static inline int in_range(range r, uintptr_t a) { return a - r.lo < r.hi - r.lo; }
+
+// UnsafeMutablePointer.allocate and the like (or a chain the walk could not follow).
+__attribute__((noinline, cold)) static int raw_allocation(void) {
+  ADD(&g_unmarked_raw, 1);
+  return 0;
+}
 
 // 1 if swift_slowAlloc, which called the hook (`ret`), was called by an object allocator.
 // Frames of the hook without a frame pointer leave rbp alone, so the chain from here reaches
@@ -99,12 +112,21 @@ __attribute__((noinline)) static int allocates_object(void *ret) {
   uintptr_t top = s && s->stack_top > fp ? s->stack_top : fp + 4096;
   for (int i = 0; i < 8; i++) {
     uintptr_t next = ((uintptr_t *)fp)[0], ra = ((uintptr_t *)fp)[1];
-    if (in_range(g_callers[0], ra) || in_range(g_callers[1], ra) || in_range(g_callers[2], ra)) return 1;
-    if (next <= fp || next + 16 > top || (next & 7)) break;
+    if (in_range(g_callers_span, ra) &&
+        (in_range(g_callers[0], ra) || in_range(g_callers[1], ra) || in_range(g_callers[2], ra)))
+      return 1;
+    if (in_range(g_slow_alloc, ra)) break;  // swift_slowAlloc's own caller is one link up
+    if (next <= fp || next + 16 > top || (next & 7)) return raw_allocation();
     fp = next;
   }
-  ADD(&g_unmarked_raw, 1);  // UnsafeMutablePointer.allocate and the like (or a broken chain)
-  return 0;
+  // fp is the frame whose return address lies in swift_slowAlloc (the hook's own, when it
+  // has one): one link up is swift_slowAlloc's frame, with its caller's return address.
+  uintptr_t next = ((uintptr_t *)fp)[0];
+  if (next > fp && next + 16 <= top && !(next & 7)) {
+    uintptr_t ra = ((uintptr_t *)next)[1];
+    if (in_range(g_callers[0], ra) || in_range(g_callers[1], ra) || in_range(g_callers[2], ra)) return 1;
+  }
+  return raw_allocation();
 }
 
 // ---- Per-thread tables ----

@@ -25,24 +25,17 @@ static void *install(void **at, size_t bytes, uint64_t *count) {
   return expected;
 }
 
-uint64_t *memprof_mark_word(uintptr_t p, int create, unsigned *shift) {
+uint64_t *memprof_mark_grow(uintptr_t p) {
   uintptr_t top = p >> MP_MARK_LEAF_SHIFT;
   if (top >= MP_MARK_TOP) return NULL;  // beyond 47 bits: never marked
   uint64_t **marks = __atomic_load_n(&memprof_g_marks, __ATOMIC_ACQUIRE);
   if (marks == NULL) {
-    if (!create) return NULL;
     marks = install((void **)&memprof_g_marks, MP_MARK_TOP * sizeof(uint64_t *), &g_tops);
     if (marks == NULL) return NULL;
   }
   uint64_t *leaf = __atomic_load_n(&marks[top], __ATOMIC_ACQUIRE);
-  if (leaf == NULL) {
-    if (!create) return NULL;
-    leaf = install((void **)&marks[top], MP_MARK_LEAF_WORDS * sizeof(uint64_t), &g_leaves);
-    if (leaf == NULL) return NULL;
-  }
-  uintptr_t granule = (p & ((1ull << MP_MARK_LEAF_SHIFT) - 1)) >> 4;
-  *shift = (unsigned)(granule & 31) * 2;
-  return &leaf[granule >> 5];
+  if (leaf == NULL) leaf = install((void **)&marks[top], MP_MARK_LEAF_WORDS * sizeof(uint64_t), &g_leaves);
+  return leaf;
 }
 
 uint64_t memprof_marks_bytes(void) {

@@ -15,9 +15,22 @@
 
 extern uint64_t **memprof_g_marks HIDDEN;  // MP_MARK_TOP leaf pointers, or NULL
 
+/// Maps p's leaf (and the top table) if needed: NULL if that failed or p is beyond 47 bits.
+HIDDEN uint64_t *memprof_mark_grow(uintptr_t p);
+
 /// The word holding p's marks (NULL when p's leaf is not mapped and `create` is 0, or the
 /// leaf could not be mapped), and the shift of p's two bits in it.
-HIDDEN uint64_t *memprof_mark_word(uintptr_t p, int create, unsigned *shift);
+static inline uint64_t *memprof_mark_word(uintptr_t p, int create, unsigned *shift) {
+  uintptr_t top = p >> MP_MARK_LEAF_SHIFT;
+  uint64_t **marks = __atomic_load_n(&memprof_g_marks, __ATOMIC_ACQUIRE);
+  uint64_t *leaf = LIKELY(marks != NULL && top < MP_MARK_TOP) ? __atomic_load_n(&marks[top], __ATOMIC_ACQUIRE) : NULL;
+  if (UNLIKELY(leaf == NULL)) {
+    if (!create || (leaf = memprof_mark_grow(p)) == NULL) return NULL;
+  }
+  uintptr_t granule = (p & ((1ull << MP_MARK_LEAF_SHIFT) - 1)) >> 4;
+  *shift = (unsigned)(granule & 31) * 2;
+  return &leaf[granule >> 5];
+}
 /// Bytes mapped for the marks (the top table and the leaves).
 HIDDEN uint64_t memprof_marks_bytes(void);
 
