@@ -98,4 +98,14 @@ final class TypeCensusTests: XCTestCase {
         XCTAssertNil(summary["types"])
         XCTAssertFalse(r.stderr.contains("top types"))
     }
+
+    func testExplainNamesTheTopTypes() throws {
+        let r = try runProgram(product("memprof"), ["explain", "--types", "--", product("memprof-workload"), "census"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        let head = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("Swift objects hold ") }, r.stdout)
+        XCTAssertTrue(lines[head + 1].hasSuffix("in 12,000 objects of MemprofWorkloads.Order"), r.stdout)
+        XCTAssertTrue(lines[head + 3].hasSuffix("in 5,000 objects of MemprofWorkloads.Box<Swift.Int>"), r.stdout)
+        XCTAssertTrue(lines[head + 4].hasSuffix("in 3,000 objects of MemprofWorkloads.Customer"), r.stdout)
+    }
 }
