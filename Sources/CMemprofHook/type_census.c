@@ -206,7 +206,10 @@ static void resolve_pending(mp_type_table *t) {
   if (!__atomic_compare_exchange_n(&t->pending, &q, q | CLAIMING, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
     return;  // another thread freed it and counted it
   void *p = (void *)(uintptr_t)q;
-  count_alloc(t, ((uint64_t *)p)[0], memprof_block_size(p));
+  uint64_t m = ((uint64_t *)p)[0];
+  count_alloc(t, m, memprof_block_size(p));
+  // A sampled block: its sample gets the type (the `type` label of the profile).
+  if (memprof_g_sample_filter[memprof_filter_slot(p)]) memprof_sample_set_type(p, m);
   memprof_mark_take(p, MP_MARK_PENDING);
   __atomic_store_n(&t->pending, 0, __ATOMIC_RELEASE);
 }

@@ -108,4 +108,19 @@ final class TypeCensusTests: XCTestCase {
         XCTAssertTrue(lines[head + 3].hasSuffix("in 5,000 objects of MemprofWorkloads.Box<Swift.Int>"), r.stdout)
         XCTAssertTrue(lines[head + 4].hasSuffix("in 3,000 objects of MemprofWorkloads.Customer"), r.stdout)
     }
+
+    func testSampledObjectsCarryTheirTypeLabel() throws {
+        let profile = scratch.appendingPathComponent("types-\(UUID().uuidString).pb.gz").path
+        defer { try? FileManager.default.removeItem(atPath: profile) }
+        let r = try runProgram(product("memprof"), ["run", "--types", "--rate", "4096", "-o", profile, "--", product("memprof-workload"), "census"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let top = try runProgram(product("memprof"), ["top", "--tagfocus", "type=MemprofWorkloads.Order", profile])
+        XCTAssertEqual(top.status, 0, top.stderr)
+        XCTAssertTrue(top.stdout.contains("Order.__allocating_init"), top.stdout)
+        XCTAssertFalse(top.stdout.contains("Customer"), top.stdout)
+        // Every live Order block is typed: the sampled inuse of the label is near 12,000 x 40 B.
+        let tags = try runProgram(product("memprof"), ["top", "--tagfocus", "type=MemprofWorkloads.Box", "-sample_index", "inuse_objects", profile])
+        XCTAssertEqual(tags.status, 0, tags.stderr)
+        XCTAssertTrue(tags.stdout.contains("Box"), tags.stdout)
+    }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import MemprofProfile
 import XCTest
 
 /// `/debug/types`, the `types` section of `debug=1` and the type gauges of `/metrics`, on a
 /// real multi-threaded service (memprof-http-demo: allocating threads and NIO's).
 final class TypeCensusEndpointTests: XCTestCase {
     func testTypesRouteMetricsAndDebugText() throws {
-        let demo = try DemoService(arguments: ["--threads", "3"], environment: ["MEMPROF_TYPES": "1"])
+        let demo = try DemoService(arguments: ["--threads", "3"], environment: ["MEMPROF_TYPES": "1", "MEMPROF_RATE": "4096"])
         defer { demo.stop() }
         usleep(300_000)
         let json = try JSONSerialization.jsonObject(with: Data(try demo.get("/debug/types").body)) as! [String: Any]
@@ -27,6 +28,12 @@ final class TypeCensusEndpointTests: XCTestCase {
         XCTAssertTrue(metrics.contains("DemoWorkload.Node\"}"), metrics)
         let series = metrics.split(separator: "\n").filter { $0.hasPrefix("memprof_type_live_bytes{") }
         XCTAssertLessThanOrEqual(series.count, 20)
+
+        // Sampled blocks made by swift_allocObject carry their type as a string label.
+        let heap = try Profile.parse(try demo.get("/debug/pprof/heap").body)
+        let typed = heap.samples.compactMap { $0.labels["type"]?.first }
+        XCTAssertTrue(typed.contains { $0.hasSuffix("DemoWorkload.Node") || $0.contains("ContiguousArrayStorage<Swift.UInt64>") },
+                      "\(Set(typed))")
 
         let text = String(decoding: try demo.get("/debug/pprof/heap?debug=1").body, as: UTF8.self)
         XCTAssertTrue(text.contains("\n# types (live objects, live bytes, allocations, name)\n"), text)
