@@ -89,4 +89,21 @@ extension Workloads {
         let ns = Double(end.tv_sec - start.tv_sec) * 1e9 + Double(end.tv_nsec - start.tv_nsec)
         return ns / Double(max(count, 1))
     }
+
+    /// Loads the library named by MEMPROF_WORKLOAD_PLUGIN, calls its
+    /// `plugin_make(count, keep)` (C name) to make `count` objects of a class of its own and
+    /// keep every tenth, then unloads it.
+    static func plugin(count: Int) -> Expected {
+        guard let path = getenv("MEMPROF_WORKLOAD_PLUGIN"), let handle = dlopen(path, RTLD_NOW) else {
+            fputs("plugin: cannot load MEMPROF_WORKLOAD_PLUGIN: \(String(cString: dlerror()))\n", stderr)
+            exit(3)
+        }
+        typealias Make = @convention(c) (Int, Int) -> Int
+        guard let symbol = dlsym(handle, "plugin_make") else { exit(3) }
+        let kept = unsafeBitCast(symbol, to: Make.self)(count, 10)
+        dlclose(handle)
+        var e = Expected()
+        e.allocations = UInt64(kept)
+        return e
+    }
 }

@@ -123,4 +123,39 @@ final class TypeCensusTests: XCTestCase {
         XCTAssertEqual(tags.status, 0, tags.stderr)
         XCTAssertTrue(tags.stdout.contains("Box"), tags.stdout)
     }
+
+    /// The Swift library of Support/census_plugin.swift, built once.
+    private static let plugin: String = {
+        let lib = scratch.appendingPathComponent("libcensus_plugin.so").path
+        let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/census_plugin.swift").path
+        let r = try? runProgram("/opt/swift/usr/bin/swiftc", ["-O", "-emit-library", "-module-name", "CensusPlugin", "-o", lib, source])
+        precondition(r?.status == 0, "cannot build the census plugin: \(r?.stderr ?? "")")
+        return lib
+    }()
+
+    func testClassOfALibraryLoadedAndUnloadedWithDlopen() throws {
+        // 1,000 Widgets made by the library, 100 kept; the library is closed before the end,
+        // so the name is taken before dlclose.
+        let (summary, r) = try runTypes([product("memprof-workload"), "plugin", "1000"],
+                                        environment: ["MEMPROF_WORKLOAD_PLUGIN": Self.plugin])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let widget = try XCTUnwrap(rows(summary["types"])["CensusPlugin.Widget"], "\(summary["types"] ?? "")")
+        XCTAssertEqual(widget.allocations, 1_000)
+        XCTAssertEqual(widget.liveObjects, 100)
+    }
+
+    func testObjectsMadeBeforeMainInACProgram() throws {
+        let exe = scratch.appendingPathComponent("census_before_main").path
+        let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/census_before_main.c").path
+        let dir = (Self.plugin as NSString).deletingLastPathComponent
+        let cc = FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") ? "/usr/bin/cc" : "/opt/swift/usr/bin/clang"
+        let built = try runProgram(cc, ["-O2", "-o", exe, source, "-L", dir, "-lcensus_plugin", "-Wl,-rpath," + dir])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let (summary, r) = try runTypes([exe])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "50 100\n")
+        let widget = try XCTUnwrap(rows(summary["types"])["CensusPlugin.Widget"], "\(summary["types"] ?? "")")
+        XCTAssertEqual(widget.allocations, 1_000)
+        XCTAssertEqual(widget.liveObjects, 100)
+    }
 }
