@@ -376,6 +376,8 @@ void memprof_census_detach(void) {
     if (&c->tables[i] != t_table) c->tables[i].in_use = 0;
 }
 
+int memprof_census_is_shared(void) { return memprof_g_census != NULL && memprof_g_census == g_shared_census; }
+
 uint64_t memprof_type_census_raw_allocations(void) { return LOAD(&g_unmarked_raw); }
 
 uint64_t memprof_type_census_bytes(void) {

@@ -78,6 +78,8 @@ HIDDEN void memprof_census_detach(void);
 HIDDEN void memprof_census_name_all(void);
 /// The name of `metadata` from the census's names, resolving it now if it has none.
 HIDDEN const mp_type_name *memprof_census_name(memprof_census *c, uint64_t metadata, int resolve);
+/// 1 when the census lives in a `memprof run` file (its parent reads the names written at exit).
+HIDDEN int memprof_census_is_shared(void);
 /// Types this thread's pending object (readers on this thread).
 HIDDEN void memprof_census_settle(void);
 #endif

@@ -186,9 +186,10 @@ int dlclose(void *handle) {
   return real ? real(handle) : -1;
 }
 
+// Only for a `memprof run` parent: in this process, readers name types when they report.
 __attribute__((destructor)) static void name_all_at_exit(void) {
   memprof_census *c = memprof_g_census;
-  if (c == NULL || !memprof_copy_is_active()) return;
+  if (c == NULL || !memprof_census_is_shared() || !memprof_copy_is_active()) return;
   memprof_census_settle();
   memprof_census_name_all();
   __atomic_store_n(&c->names_final, 1, __ATOMIC_RELEASE);
