@@ -106,4 +106,35 @@ extension Workloads {
         e.allocations = UInt64(kept)
         return e
     }
+
+    /// `threads` threads alive at once (more than the census has tables for), each making 100
+    /// Customer and keeping 10 in a preallocated buffer (no other Swift object).
+    static func censusThreads(threads: Int) -> Expected {
+        censusKept = UnsafeMutablePointer<Customer?>.allocate(capacity: threads * 10)
+        censusKept.initialize(repeating: nil, count: threads * 10)
+        pthread_barrier_init(&censusBarrier, nil, UInt32(threads + 1))
+        var ids = [pthread_t](repeating: pthread_t(), count: threads)
+        for i in 0..<threads {
+            pthread_create(&ids[i], nil, { raw in
+                let index = Int(bitPattern: raw)
+                pthread_barrier_wait(&censusBarrier)  // every thread alive before any allocates
+                for j in 0..<100 {
+                    let c = Customer(id: j)
+                    lastObjects[index % 64] = c
+                    if j % 10 == 0 { censusKept[index * 10 + j / 10] = c }
+                }
+                lastObjects[index % 64] = nil
+                pthread_barrier_wait(&censusBarrier)  // none exits before all are done
+                return nil
+            }, UnsafeMutableRawPointer(bitPattern: i))
+        }
+        pthread_barrier_wait(&censusBarrier)
+        pthread_barrier_wait(&censusBarrier)
+        for id in ids { pthread_join(id, nil) }
+        return Expected()
+    }
 }
+
+nonisolated(unsafe) var censusKept: UnsafeMutablePointer<Customer?> = UnsafeMutablePointer(bitPattern: 8)!
+nonisolated(unsafe) var censusBarrier = pthread_barrier_t()
+nonisolated(unsafe) var lastObjects = UnsafeMutablePointer<AnyObject?>.allocate(capacity: 64)

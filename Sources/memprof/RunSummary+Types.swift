@@ -18,7 +18,7 @@ extension RunSummary {
         if census.types.isEmpty { out += "    (no Swift object: not a Swift program, or the Swift runtime is linked statically)\n" }
         let l = census.losses
         if l.untypedAllocations > 0 || l.untypedFrees > 0 {
-            out += "    untyped: \(grouped(l.untypedAllocations)) objects, \(Memprof.formatBytes(l.untypedBytes)) (census tables full)\n"
+            out += "    untyped: \(grouped(l.untypedAllocations)) objects made, \(Memprof.formatBytes(l.untypedBytes)) (threads beyond the census's tables; not in the types above)\n"
         }
         return out
     }

@@ -158,4 +158,17 @@ final class TypeCensusTests: XCTestCase {
         XCTAssertEqual(widget.allocations, 1_000)
         XCTAssertEqual(widget.liveObjects, 100)
     }
+
+    func testMoreThreadsThanTablesAreCountedAsUntyped() throws {
+        // 160 threads alive at once, 100 Customer each, 10 kept: the census has 128 tables
+        // (the main thread holds one), so 33 threads' objects are untyped, and said so.
+        let (summary, r) = try runTypes([product("memprof-workload"), "census-threads", "160"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let customer = try XCTUnwrap(rows(summary["types"])["MemprofWorkloads.Customer"])
+        let untyped = try XCTUnwrap(summary["types_untyped"] as? [String: Any])
+        XCTAssertEqual(customer.allocations + uint(untyped["allocations"]), 16_000)
+        XCTAssertEqual(customer.allocations, 127 * 100)
+        XCTAssertEqual(customer.liveObjects, 127 * 10)
+        XCTAssertTrue(r.stderr.contains("untyped: 3,300 objects made"), r.stderr)
+    }
 }
