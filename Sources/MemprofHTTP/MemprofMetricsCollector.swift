@@ -91,7 +91,8 @@ public final class MemprofMetricsCollector: Sendable {
                   Int(HeapProfile.samplingRate))
             let own = ProfilerFootprint.read()
             for (part, value) in [("symbol_tables", own.symbolTables), ("sampler_tables", own.samplerTables),
-                                  ("counter_slots", own.counterSlots), ("mapped_files", own.mappedFiles)] {
+                                  ("counter_slots", own.counterSlots), ("mapped_files", own.mappedFiles),
+                                  ("type_census_mapped", own.typeCensus)] {
                 gauge("memprof", "profiler_bytes", "Memory memprof itself holds, by part.", Int(value),
                       labels: [("part", part)])
             }
