@@ -171,4 +171,22 @@ final class TypeCensusTests: XCTestCase {
         XCTAssertEqual(customer.liveObjects, 127 * 10)
         XCTAssertTrue(r.stderr.contains("untyped: 3,300 objects made"), r.stderr)
     }
+
+    func testObjectsFreedOnAnotherThreadBeforeTheirTypeIsRead() throws {
+        let exe = scratch.appendingPathComponent("census_handoff").path
+        let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/census_handoff.c").path
+        let dir = (Self.plugin as NSString).deletingLastPathComponent
+        let cc = FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") ? "/usr/bin/cc" : "/opt/swift/usr/bin/clang"
+        let built = try runProgram(cc, ["-O2", "-o", exe, source, "-L", dir, "-lcensus_plugin", "-Wl,-rpath," + dir, "-lpthread"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let (summary, r) = try runTypes([exe])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "1000\n")
+        let types = rows(summary["types"])
+        let widget = try XCTUnwrap(types["CensusPlugin.Widget"], "\(types.keys.sorted())")
+        XCTAssertEqual(widget.allocations, 1_000)
+        XCTAssertEqual(widget.liveObjects, 0)
+        // Every type has a name: none came from reading a freed block.
+        XCTAssertFalse(types.keys.contains { $0.hasPrefix("<type") || $0.hasPrefix("(metadata kind") }, "\(types.keys.sorted())")
+    }
 }

@@ -19,3 +19,15 @@ public func pluginMake(_ count: Int, _ keepOneIn: Int) -> Int {
     lastWidget = nil
     return keptWidgets.count
 }
+
+/// One Widget, retained for the caller (C hands it to another thread).
+@_cdecl("plugin_make_one")
+public func pluginMakeOne(_ serial: Int) -> UnsafeMutableRawPointer {
+    Unmanaged.passRetained(Widget(serial: serial)).toOpaque()
+}
+
+/// Releases a Widget of plugin_make_one (its last reference: it is freed here).
+@_cdecl("plugin_release")
+public func pluginRelease(_ widget: UnsafeMutableRawPointer) {
+    Unmanaged<Widget>.fromOpaque(widget).release()
+}
