@@ -4,8 +4,11 @@
 // may be unmapped after it) and at exit, so that a `memprof run` parent reads them too.
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include "accounting.h"
 #include "sampler.h"
 #include "type_census.h"
@@ -38,9 +41,24 @@ static int swift_name(const void *metadata, char *out, size_t cap, const char *p
   return copy_name(out, cap, prefix, r.data, r.length);
 }
 
+// Whether `bytes` at p can be read, without touching them (a type of a library unloaded
+// without our seeing its dlclose, e.g. a program linked with lld that does not export ours).
+static int readable(const void *p, size_t bytes) {
+  char copy[24];
+  struct iovec local = {copy, bytes}, remote = {(void *)p, bytes};
+  if (bytes > sizeof copy) return 0;
+  int saved = errno;
+  ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  // A sandbox that forbids the call (EPERM, ENOSYS) leaves the old behaviour: trust p.
+  int ok = n == (ssize_t)bytes || (n < 0 && errno != EFAULT);
+  errno = saved;
+  return ok;
+}
+
 // Metadata kinds (swift/ABI/MetadataKind.def): values above 0x7FF are class isa pointers.
 static int describe(uint64_t metadata, char *out, size_t cap) {
   const uint64_t *m = (const uint64_t *)(uintptr_t)metadata;
+  if (!readable(m, 3 * sizeof *m)) return -1;
   uint64_t kind = m[0];
   if (kind == 0 || kind > 0x7FF) return swift_name(m, out, cap, "");
   switch (kind) {
