@@ -280,8 +280,12 @@ HOOK_TEXT void memprof_census_free(void *p) {
     uint64_t m = ((uint64_t *)p)[0];
     size_t usable = memprof_block_size(p);
     if ((bits & MP_MARK_PENDING) && claim_foreign_pending(p)) {
-      if (t) count_alloc(t, m, usable);
-      else ADD(&memprof_g_census->untabled_allocations, 1);
+      if (t) {
+        count_alloc(t, m, usable);
+      } else {
+        ADD(&memprof_g_census->untabled_allocations, 1);
+        ADD(&memprof_g_census->untabled_bytes, usable);
+      }
     }
     count_free(t, m, usable);
   }
@@ -372,8 +376,21 @@ void memprof_census_detach(void) {
   }
   c->names_lock = 0;
   uint32_t n = LOAD(&c->tables_high_water);
-  for (uint32_t i = 0; i < n && i < MEMPROF_TYPE_TABLES; i++)
-    if (&c->tables[i] != t_table) c->tables[i].in_use = 0;
+  for (uint32_t i = 0; i < n && i < MEMPROF_TYPE_TABLES; i++) {
+    mp_type_table *t = &c->tables[i];
+    if (t == t_table) continue;
+    // A thread that is gone here may have left an object pending (or half typed): type it
+    // now, in its table, or a free of it would wait for that thread forever (one caught
+    // half typed, by a fork within those few instructions, may count twice).
+    uint64_t q = t->pending & ~CLAIMING;
+    if (q) {
+      void *p = (void *)(uintptr_t)q;
+      count_alloc(t, ((uint64_t *)p)[0], memprof_block_size(p));
+      memprof_mark_take(p, MP_MARK_PENDING);
+      t->pending = 0;
+    }
+    t->in_use = 0;
+  }
 }
 
 int memprof_census_is_shared(void) { return memprof_g_census != NULL && memprof_g_census == g_shared_census; }

@@ -189,4 +189,14 @@ final class TypeCensusTests: XCTestCase {
         // Every type has a name: none came from reading a freed block.
         XCTAssertFalse(types.keys.contains { $0.hasPrefix("<type") || $0.hasPrefix("(metadata kind") }, "\(types.keys.sorted())")
     }
+
+    func testForkingProgramKeepsACoherentCensus() throws {
+        // Threads allocate while the program forks: the children go on in private memory, the
+        // parent's census stays whole (no type with more frees than allocations).
+        let (summary, r) = try runTypes([product("memprof-workload"), "fork", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let types = rows(summary["types"])
+        XCTAssertFalse(types.isEmpty)
+        for (name, row) in types { XCTAssertGreaterThanOrEqual(row.liveObjects, 0, name) }
+    }
 }
