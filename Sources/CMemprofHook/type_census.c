@@ -37,6 +37,8 @@ static uint64_t g_unmarked_raw;            // swift_slowAlloc calls not from an 
 static __thread memprof_slot *t_slot __attribute__((tls_model("initial-exec")));
 static __thread mp_type_table *t_table __attribute__((tls_model("initial-exec")));  // 1: none
 static __thread int t_busy __attribute__((tls_model("initial-exec")));
+// The entry found last (objects of one type tend to come in runs), for the table it is in.
+static __thread mp_type_entry *t_last_entry __attribute__((tls_model("initial-exec")));
 #define NO_TABLE ((mp_type_table *)1)
 #define CLAIMING 1ull  // low bit of a pending pointer: the owner is typing it
 
@@ -105,7 +107,7 @@ __attribute__((noinline, cold)) static int raw_allocation(void) {
 // 1 if swift_slowAlloc, which called the hook (`ret`), was called by an object allocator.
 // Frames of the hook without a frame pointer leave rbp alone, so the chain from here reaches
 // swift_slowAlloc's frame within a few links; every link stays inside the thread's stack.
-__attribute__((noinline)) static int allocates_object(void *ret) {
+static inline __attribute__((always_inline)) int allocates_object(void *ret) {
   if (!find_ranges() || !in_range(g_slow_alloc, (uintptr_t)ret)) return 0;
   uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
   memprof_slot *s = t_slot;
@@ -155,8 +157,18 @@ static inline uint32_t hash_metadata(uint64_t m) {
   return (uint32_t)(((m >> 3) * 0x9E3779B97F4A7C15ull) >> 54) & (MEMPROF_TYPE_ENTRIES - 1);
 }
 
+static mp_type_entry *entry_lookup(mp_type_table *t, uint64_t m);
+
 // The entry of `m` in the owner's table, added if new; NULL when the table is full.
 static mp_type_entry *entry_for(mp_type_table *t, uint64_t m) {
+  mp_type_entry *last = t_last_entry;
+  if ((uintptr_t)last - (uintptr_t)t->entries < sizeof t->entries && last->metadata == m) return last;
+  mp_type_entry *e = entry_lookup(t, m);
+  if (e) t_last_entry = e;
+  return e;
+}
+
+static mp_type_entry *entry_lookup(mp_type_table *t, uint64_t m) {
   for (uint32_t i = hash_metadata(m), n = 0; n < MEMPROF_TYPE_ENTRIES; i = (i + 1) & (MEMPROF_TYPE_ENTRIES - 1), n++) {
     mp_type_entry *e = &t->entries[i];
     uint64_t k = e->metadata;
@@ -308,6 +320,7 @@ void memprof_census_thread_exit(void) {
   t_busy = 1;
   resolve_pending(t);
   t_table = NO_TABLE;  // later calls of this thread (other TLS destructors) count untabled
+  t_last_entry = NULL;
   __atomic_store_n(&t->in_use, 0, __ATOMIC_RELEASE);
   t_busy = 0;
 }
@@ -370,6 +383,7 @@ void memprof_census_detach(void) {
     uint32_t n = LOAD(&c->tables_high_water);
     memcpy(copy, c, offsetof(memprof_census, tables) + n * sizeof(mp_type_table));
     if (t_table != NULL && t_table != NO_TABLE) t_table = &copy->tables[t_table - c->tables];
+    t_last_entry = NULL;
     memprof_g_census = copy;
     g_shared_census = NULL;
     c = copy;
