@@ -82,7 +82,9 @@ struct HeapSamples {
         var names: [UInt64: String] = [:]
         var buffer = [CChar](repeating: 0, count: 512)
         for type in types where type != 0 {
-            if memprof_type_name(state, size, type, &buffer, buffer.count) >= 0 { names[type] = String(cString: buffer) }
+            if memprof_type_name(state, size, type, &buffer, buffer.count) >= 0 {
+                names[type] = TypeCensus.readable(String(cString: buffer))
+            }
         }
         return names
     }

@@ -105,7 +105,7 @@ public struct TypeCensus: Sendable {
         types = merged.values.map { entry in
             var e = entry
             let length = memprof_type_name(state, size, e.metadata, &buffer, buffer.count)
-            e.name = length >= 0 ? String(cString: buffer) : "<type 0x\(String(e.metadata, radix: 16))>"
+            e.name = length >= 0 ? Self.readable(String(cString: buffer)) : "<type 0x\(String(e.metadata, radix: 16))>"
             return e
         }.sorted { ($0.liveBytes, $0.allocatedBytes, $0.name) > ($1.liveBytes, $1.allocatedBytes, $1.name) }
         losses = Losses(untypedAllocations: c.untabled_allocations &+ c.full_allocations,
@@ -113,5 +113,23 @@ public struct TypeCensus: Sendable {
                         untypedFrees: c.untabled_frees &+ c.full_frees,
                         untypedFreedBytes: c.untabled_freed_bytes &+ c.full_freed_bytes,
                         pending: c.pending, threads: Int(c.threads))
+    }
+
+    /// The runtime's name without the addresses it gives private types:
+    /// `NIOPosix.(unknown context at $55a6a5131408).PendingStreamWrite` -> `NIOPosix.PendingStreamWrite`.
+    static func readable(_ name: String) -> String {
+        let marker = "(unknown context at $"
+        guard name.contains(marker) else { return name }
+        var out = ""
+        var rest = Substring(name)
+        while let range = rest.firstRange(of: marker) {
+            out += rest[..<range.lowerBound]
+            rest = rest[range.upperBound...]
+            if let close = rest.firstIndex(of: ")") {
+                rest = rest[rest.index(after: close)...]
+                if rest.first == "." { rest = rest.dropFirst() }
+            }
+        }
+        return out + rest
     }
 }
