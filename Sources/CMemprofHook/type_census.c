@@ -5,9 +5,10 @@
 //
 // Which blocks are Swift objects, without interposing swift_allocObject (libswiftCore calls
 // it directly, not through the PLT): a malloc (or posix_memalign) whose return address lies
-// in swift_slowAlloc, and whose swift_slowAlloc frame returns into swift_allocObject or
-// swift_bufferAllocate (boxes come through swift_allocObject), allocates an object whose
-// metadata pointer those functions store in word 0 as soon as the allocation returns.
+// in swift_slowAlloc, and whose swift_slowAlloc frame returns into swift_allocObject,
+// swift_bufferAllocate or swift_allocBox (the three that inline the runtime's object
+// allocation, in libswiftCore 6.3), allocates an object whose metadata pointer those
+// functions store in word 0 as soon as the allocation returns.
 // swift_slowAlloc has a frame pointer; the walk from the hook is bounded by the thread's stack.
 //
 // The metadata is not there yet when malloc returns: the block is "pending" in the thread's
@@ -45,8 +46,8 @@ static __thread mp_type_entry *t_last_entry __attribute__((tls_model("initial-ex
 // ---- Where libswiftCore allocates objects (found once, off the hot path) ----
 typedef struct range { uintptr_t lo, hi; } range;
 static range g_slow_alloc;
-static range g_callers[3];     // swift_allocObject, swift_bufferAllocate, the hook's target
-static range g_callers_span;   // the smallest range holding the three
+static range g_callers[4];     // swift_allocObject, swift_bufferAllocate, swift_allocBox, the hook's target
+static range g_callers_span;   // the smallest range holding them
 static int g_ranges;           // 0 not looked up, 1 found, 2 no Swift runtime
 static uint32_t g_lookups;     // calls since the last failed lookup
 
@@ -74,6 +75,8 @@ static int find_ranges(void) {
   }
   g_callers[0] = symbol_range(dlsym(RTLD_DEFAULT, "swift_allocObject"));
   g_callers[1] = symbol_range(dlsym(RTLD_DEFAULT, "swift_bufferAllocate"));
+  // swift_allocBox has swift_allocObject inlined: its one call of swift_slowAlloc is the box.
+  g_callers[3] = symbol_range(dlsym(RTLD_DEFAULT, "swift_allocBox"));
   // Read only: the hook variable points to the runtime's own implementation (unless a tool
   // swizzled it); swift_allocObject calls that one when it is not inlined.
   void **hook = dlsym(RTLD_DEFAULT, "_swift_allocObject");
@@ -86,7 +89,7 @@ static int find_ranges(void) {
       g_callers[2] = (range){(uintptr_t)target, (uintptr_t)target + sym->st_size};
   }
   g_callers_span = g_callers[0];
-  for (int i = 1; i < 3; i++) {
+  for (int i = 1; i < 4; i++) {
     if (g_callers[i].lo == 0) continue;
     if (g_callers_span.lo == 0 || g_callers[i].lo < g_callers_span.lo) g_callers_span.lo = g_callers[i].lo;
     if (g_callers[i].hi > g_callers_span.hi) g_callers_span.hi = g_callers[i].hi;
@@ -97,6 +100,11 @@ static int find_ranges(void) {
 }
 
 static inline int in_range(range r, uintptr_t a) { return a - r.lo < r.hi - r.lo; }
+
+static inline int is_object_allocator(uintptr_t ra) {
+  return in_range(g_callers[0], ra) || in_range(g_callers[1], ra) || in_range(g_callers[2], ra) ||
+         in_range(g_callers[3], ra);
+}
 
 // UnsafeMutablePointer.allocate and the like (or a chain the walk could not follow).
 __attribute__((noinline, cold)) static int raw_allocation(void) {
@@ -115,7 +123,7 @@ static inline __attribute__((always_inline)) int allocates_object(void *ret) {
   for (int i = 0; i < 8; i++) {
     uintptr_t next = ((uintptr_t *)fp)[0], ra = ((uintptr_t *)fp)[1];
     if (in_range(g_callers_span, ra) &&
-        (in_range(g_callers[0], ra) || in_range(g_callers[1], ra) || in_range(g_callers[2], ra)))
+        is_object_allocator(ra))
       return 1;
     if (in_range(g_slow_alloc, ra)) break;  // swift_slowAlloc's own caller is one link up
     if (next <= fp || next + 16 > top || (next & 7)) return raw_allocation();
@@ -126,7 +134,7 @@ static inline __attribute__((always_inline)) int allocates_object(void *ret) {
   uintptr_t next = ((uintptr_t *)fp)[0];
   if (next > fp && next + 16 <= top && !(next & 7)) {
     uintptr_t ra = ((uintptr_t *)next)[1];
-    if (in_range(g_callers[0], ra) || in_range(g_callers[1], ra) || in_range(g_callers[2], ra)) return 1;
+    if (is_object_allocator(ra)) return 1;
   }
   return raw_allocation();
 }

@@ -62,7 +62,9 @@ static int describe(uint64_t metadata, char *out, size_t cap) {
   uint64_t kind = m[0];
   if (kind == 0 || kind > 0x7FF) return swift_name(m, out, cap, "");
   switch (kind) {
-  case 0x400: return copy_name(out, cap, "(closure context)", "", 0);
+  // The compiler's own heap layouts: closure contexts and the boxes of captured variables
+  // share this kind (their capture descriptors would tell them apart: not read here).
+  case 0x400: return copy_name(out, cap, "(closure context or box)", "", 0);
   case 0x500: return m[2] ? swift_name((const void *)(uintptr_t)m[2], out, cap, "(box) ") : -1;
   case 0x501: return copy_name(out, cap, "(error box)", "", 0);
   default: {

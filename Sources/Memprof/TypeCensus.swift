@@ -17,7 +17,7 @@ public struct TypeCensus: Sendable {
     /// One type's counts.
     public struct Entry: Sendable, Equatable {
         /// The type's name as the Swift runtime spells it (`MyApp.Customer`,
-        /// `Swift._ContiguousArrayStorage<MyApp.Order>`), `(closure context)`, `(box) T`,
+        /// `Swift._ContiguousArrayStorage<MyApp.Order>`), `(closure context or box)`, `(box) T`,
         /// or `<type 0x…>` when the name is not known (a process that ended without naming it).
         public var name: String
         /// The type's metadata address in the counted process.
@@ -102,12 +102,21 @@ public struct TypeCensus: Sendable {
             merged[row.metadata] = e
         }
         var buffer = [CChar](repeating: 0, count: 512)
-        types = merged.values.map { entry in
-            var e = entry
-            let length = memprof_type_name(state, size, e.metadata, &buffer, buffer.count)
-            e.name = length >= 0 ? Self.readable(String(cString: buffer)) : "<type 0x\(String(e.metadata, radix: 16))>"
-            return e
-        }.sorted { ($0.liveBytes, $0.allocatedBytes, $0.name) > ($1.liveBytes, $1.allocatedBytes, $1.name) }
+        // One row per name: the compiler's closure contexts and boxes, for one, have a
+        // metadata record each but one name.
+        var byName: [String: Entry] = [:]
+        for entry in merged.values {
+            let length = memprof_type_name(state, size, entry.metadata, &buffer, buffer.count)
+            let name = length >= 0 ? Self.readable(String(cString: buffer)) : "<type 0x\(String(entry.metadata, radix: 16))>"
+            var e = byName[name] ?? Entry(name: name, metadata: entry.metadata, allocations: 0, frees: 0,
+                                          allocatedBytes: 0, freedBytes: 0)
+            e.allocations &+= entry.allocations
+            e.frees &+= entry.frees
+            e.allocatedBytes &+= entry.allocatedBytes
+            e.freedBytes &+= entry.freedBytes
+            byName[name] = e
+        }
+        types = byName.values.sorted { ($0.liveBytes, $0.allocatedBytes, $0.name) > ($1.liveBytes, $1.allocatedBytes, $1.name) }
         losses = Losses(untypedAllocations: c.untabled_allocations &+ c.full_allocations,
                         untypedBytes: c.untabled_bytes &+ c.full_bytes,
                         untypedFrees: c.untabled_frees &+ c.full_frees,

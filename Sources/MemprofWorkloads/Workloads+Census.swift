@@ -35,6 +35,8 @@ nonisolated(unsafe) var keptBoxes: [Box<Int>] = []
 // Every object goes through here, so that none is promoted to the stack.
 nonisolated(unsafe) var lastObject: AnyObject?
 nonisolated(unsafe) var handedOver: [Customer] = []
+nonisolated(unsafe) var keptClosures: [() -> Int] = []
+nonisolated(unsafe) var keptGenericClosures: [(String) -> String] = []
 
 extension Workloads {
     /// 10,000 Customer (3,000 kept; 2,000 of the others freed by another thread), 12,000 Order
@@ -73,7 +75,32 @@ extension Workloads {
             keptBoxes.append(b)
         }
         lastObject = nil
+        // 100 escaping closures, each capturing a variable it changes: a box each.
+        keptClosures.reserveCapacity(100)
+        for i in 0..<100 { keptClosures.append(counter(from: i)) }
+        // 50 more whose variable has a generic type: swift_allocBox makes those boxes.
+        keptGenericClosures.reserveCapacity(50)
+        for i in 0..<50 { keptGenericClosures.append(latest(String(i))) }
         return Expected()
+    }
+
+    @inline(never)
+    static func counter(from start: Int) -> () -> Int {
+        var value = start
+        return {
+            value += 1
+            return value
+        }
+    }
+
+    @inline(never)
+    static func latest<T>(_ first: T) -> (T) -> T {
+        var value = first
+        return { next in
+            let previous = value
+            value = next
+            return previous
+        }
     }
 
     /// `count` Probe objects, each made and dropped: ns per object (allocation + free).

@@ -4,7 +4,8 @@ import XCTest
 /// The type census (`memprof run --types`, MEMPROF_TYPES=1, TypeCensus.enable()) against a
 /// workload whose objects are known: 10,000 Customer made and 3,000 kept (2,000 of the others
 /// released by another thread), 12,000 Order kept in one array, 5,000 Box<Int> kept, and the
-/// four arrays' storage (arrays of class references use `_ContiguousArrayStorage<AnyObject>`).
+/// four arrays' storage (arrays of class references use `_ContiguousArrayStorage<AnyObject>`),
+/// 100 closures over a boxed Int and 50 over a variable of generic type (boxes of swift_allocBox).
 final class TypeCensusTests: XCTestCase {
     private struct Row: Equatable {
         var allocations: UInt64
@@ -38,6 +39,16 @@ final class TypeCensusTests: XCTestCase {
         check("Order", allocations: 12_000, live: 12_000)
         check("Box<Swift.Int>", allocations: 5_000, live: 5_000, liveBytes: 5_000 * 24)
         check("Swift._ContiguousArrayStorage<Swift.AnyObject>", allocations: 4, live: 4)
+        // 50 closures over a variable of generic type: boxes made by swift_allocBox.
+        check("(box) Swift.String", allocations: 50, live: 50)
+        if let contexts = types["(closure context or box)"] {
+            // 100 closures with a boxed Int (a box and a context each, unless the compiler
+            // folds them), and the 50 generic closures' contexts: all kept.
+            XCTAssertGreaterThanOrEqual(contexts.allocations, 150, context, file: file, line: line)
+            XCTAssertEqual(contexts.liveObjects, Int64(contexts.allocations), context, file: file, line: line)
+        } else {
+            XCTFail("\(context): no closure contexts", file: file, line: line)
+        }
         if let storage = types["Swift._ContiguousArrayStorage<Swift.AnyObject>"] {
             // 3,000 + 2,000 + 12,000 + 5,000 references of 8 bytes, at least.
             XCTAssertGreaterThanOrEqual(storage.liveBytes, 22_000 * 8, context, file: file, line: line)

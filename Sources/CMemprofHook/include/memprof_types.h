@@ -42,7 +42,7 @@ int memprof_enable_type_census(void);
 size_t memprof_read_type_census(const void *state, size_t size, memprof_type_count *out, size_t capacity,
                                 memprof_type_census_losses *losses);
 /// The readable name of a type counted by the census ("main.Customer",
-/// "Swift._ContiguousArrayStorage<main.Order>", "(closure context)", "(box) Swift.Int").
+/// "Swift._ContiguousArrayStorage<main.Order>", "(closure context or box)", "(box) Swift.Int" for a generic box).
 /// With `state` NULL the name is resolved now if needed (slow: only for reports); a state
 /// file has the names its process wrote at exit. Returns the length written (NUL-terminated,
 /// cut to `capacity`), or -1 when the name is not known.
