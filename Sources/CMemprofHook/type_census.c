@@ -3,13 +3,7 @@
 // all its calls take the slow path, which comes here; threads of a process without the census
 // never do.
 //
-// Which blocks are Swift objects, without interposing swift_allocObject (libswiftCore calls
-// it directly, not through the PLT): a malloc (or posix_memalign) whose return address lies
-// in swift_slowAlloc, and whose swift_slowAlloc frame returns into swift_allocObject,
-// swift_bufferAllocate or swift_allocBox (the three that inline the runtime's object
-// allocation, in libswiftCore 6.3), allocates an object whose metadata pointer those
-// functions store in word 0 as soon as the allocation returns.
-// swift_slowAlloc has a frame pointer; the walk from the hook is bounded by the thread's stack.
+// Which blocks are Swift objects: swift_allocators.h.
 //
 // The metadata is not there yet when malloc returns: the block is "pending" in the thread's
 // table and typed at the thread's next call (alloc or free). Each object is marked in
@@ -18,8 +12,6 @@
 // still pending on another thread claims it from that thread's table, with a CAS, and counts
 // both its allocation and its free.
 #define _GNU_SOURCE
-#include <dlfcn.h>
-#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -29,11 +21,11 @@
 #include "sampler.h"
 #include "type_census.h"
 #include "type_marks.h"
+#include "swift_allocators.h"
 
 int memprof_g_types;
 memprof_census *memprof_g_census;
 static memprof_census *g_shared_census;    // area of a `memprof run` file, NULL otherwise
-static uint64_t g_unmarked_raw;            // swift_slowAlloc calls not from an object allocator
 
 static __thread memprof_slot *t_slot __attribute__((tls_model("initial-exec")));
 static __thread mp_type_table *t_table __attribute__((tls_model("initial-exec")));  // 1: none
@@ -42,102 +34,6 @@ static __thread int t_busy __attribute__((tls_model("initial-exec")));
 static __thread mp_type_entry *t_last_entry __attribute__((tls_model("initial-exec")));
 #define NO_TABLE ((mp_type_table *)1)
 #define CLAIMING 1ull  // low bit of a pending pointer: the owner is typing it
-
-// ---- Where libswiftCore allocates objects (found once, off the hot path) ----
-typedef struct range { uintptr_t lo, hi; } range;
-static range g_slow_alloc;
-static range g_callers[4];     // swift_allocObject, swift_bufferAllocate, swift_allocBox, the hook's target
-static range g_callers_span;   // the smallest range holding them
-static int g_ranges;           // 0 not looked up, 1 found, 2 no Swift runtime
-static uint32_t g_lookups;     // calls since the last failed lookup
-
-static range symbol_range(void *addr) {
-  range r = {0, 0};
-  Dl_info info;
-  const ElfW(Sym) *sym = NULL;
-  if (addr && dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_size &&
-      info.dli_saddr == addr) {
-    r.lo = (uintptr_t)addr;
-    r.hi = r.lo + sym->st_size;
-  }
-  return r;
-}
-
-// A program may load the Swift runtime later (dlopen): look again now and then.
-static int find_ranges(void) {
-  int state = __atomic_load_n(&g_ranges, __ATOMIC_ACQUIRE);
-  if (state == 1) return 1;
-  if (state == 2 && ++g_lookups % 65536 != 0) return 0;
-  range slow = symbol_range(dlsym(RTLD_DEFAULT, "swift_slowAlloc"));
-  if (slow.lo == 0) {
-    __atomic_store_n(&g_ranges, 2, __ATOMIC_RELEASE);
-    return 0;
-  }
-  g_callers[0] = symbol_range(dlsym(RTLD_DEFAULT, "swift_allocObject"));
-  g_callers[1] = symbol_range(dlsym(RTLD_DEFAULT, "swift_bufferAllocate"));
-  // swift_allocBox has swift_allocObject inlined: its one call of swift_slowAlloc is the box.
-  g_callers[3] = symbol_range(dlsym(RTLD_DEFAULT, "swift_allocBox"));
-  // Read only: the hook variable points to the runtime's own implementation (unless a tool
-  // swizzled it); swift_allocObject calls that one when it is not inlined.
-  void **hook = dlsym(RTLD_DEFAULT, "_swift_allocObject");
-  if (hook) {
-    Dl_info info;
-    const ElfW(Sym) *sym = NULL;
-    void *target = *hook;
-    if (target && dladdr1(target, &info, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_size &&
-        info.dli_saddr == target)
-      g_callers[2] = (range){(uintptr_t)target, (uintptr_t)target + sym->st_size};
-  }
-  g_callers_span = g_callers[0];
-  for (int i = 1; i < 4; i++) {
-    if (g_callers[i].lo == 0) continue;
-    if (g_callers_span.lo == 0 || g_callers[i].lo < g_callers_span.lo) g_callers_span.lo = g_callers[i].lo;
-    if (g_callers[i].hi > g_callers_span.hi) g_callers_span.hi = g_callers[i].hi;
-  }
-  g_slow_alloc = slow;
-  __atomic_store_n(&g_ranges, 1, __ATOMIC_RELEASE);
-  return 1;
-}
-
-static inline int in_range(range r, uintptr_t a) { return a - r.lo < r.hi - r.lo; }
-
-static inline int is_object_allocator(uintptr_t ra) {
-  return in_range(g_callers[0], ra) || in_range(g_callers[1], ra) || in_range(g_callers[2], ra) ||
-         in_range(g_callers[3], ra);
-}
-
-// UnsafeMutablePointer.allocate and the like (or a chain the walk could not follow).
-__attribute__((noinline, cold)) static int raw_allocation(void) {
-  ADD(&g_unmarked_raw, 1);
-  return 0;
-}
-
-// 1 if swift_slowAlloc, which called the hook (`ret`), was called by an object allocator.
-// Frames of the hook without a frame pointer leave rbp alone, so the chain from here reaches
-// swift_slowAlloc's frame within a few links; every link stays inside the thread's stack.
-static inline __attribute__((always_inline)) int allocates_object(void *ret) {
-  if (!find_ranges() || !in_range(g_slow_alloc, (uintptr_t)ret)) return 0;
-  uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-  memprof_slot *s = t_slot;
-  uintptr_t top = s && s->stack_top > fp ? s->stack_top : fp + 4096;
-  for (int i = 0; i < 8; i++) {
-    uintptr_t next = ((uintptr_t *)fp)[0], ra = ((uintptr_t *)fp)[1];
-    if (in_range(g_callers_span, ra) &&
-        is_object_allocator(ra))
-      return 1;
-    if (in_range(g_slow_alloc, ra)) break;  // swift_slowAlloc's own caller is one link up
-    if (next <= fp || next + 16 > top || (next & 7)) return raw_allocation();
-    fp = next;
-  }
-  // fp is the frame whose return address lies in swift_slowAlloc (the hook's own, when it
-  // has one): one link up is swift_slowAlloc's frame, with its caller's return address.
-  uintptr_t next = ((uintptr_t *)fp)[0];
-  if (next > fp && next + 16 <= top && !(next & 7)) {
-    uintptr_t ra = ((uintptr_t *)next)[1];
-    if (is_object_allocator(ra)) return 1;
-  }
-  return raw_allocation();
-}
 
 // ---- Per-thread tables ----
 static mp_type_table *my_table(void) {
@@ -280,7 +176,7 @@ HOOK_TEXT void *memprof_census_alloc(void *p, size_t requested, void *ret) {
   mp_type_table *t = my_table();
   if (t) resolve_pending(t);
   if (p != NULL) {
-    if (allocates_object(ret)) mark_new_object(t, p);
+    if (memprof_allocates_object(ret, t_slot ? t_slot->stack_top : 0)) mark_new_object(t, p);
     else if (memprof_g_marks) memprof_mark_take(p, MP_MARK_TYPED);  // a free we never saw
   }
   t_busy = 0;
@@ -416,8 +312,6 @@ void memprof_census_detach(void) {
 }
 
 int memprof_census_is_shared(void) { return memprof_g_census != NULL && memprof_g_census == g_shared_census; }
-
-uint64_t memprof_type_census_raw_allocations(void) { return LOAD(&g_unmarked_raw); }
 
 uint64_t memprof_type_census_bytes(void) {
   memprof_census *c = memprof_g_census;
