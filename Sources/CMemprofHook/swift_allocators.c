@@ -8,7 +8,7 @@
 mp_range memprof_g_slow_alloc;
 mp_range memprof_g_object_allocators[4];
 mp_range memprof_g_allocators_span;
-static int g_state;            // 0 not looked up, 1 found, 2 no Swift runtime
+int memprof_g_allocators_state;
 static uint32_t g_lookups;     // calls since the last failed lookup (racy: only a pace)
 static uint64_t g_raw;         // swift_slowAlloc calls not from an object allocator
 
@@ -24,12 +24,12 @@ static mp_range symbol_range(void *addr) {
 }
 
 int memprof_find_swift_allocators(void) {
-  int state = __atomic_load_n(&g_state, __ATOMIC_ACQUIRE);
+  int state = __atomic_load_n(&memprof_g_allocators_state, __ATOMIC_ACQUIRE);
   if (state == 1) return 1;
   if (state == 2 && ++g_lookups % 65536 != 0) return 0;
   mp_range slow = symbol_range(dlsym(RTLD_DEFAULT, "swift_slowAlloc"));
   if (slow.lo == 0) {
-    __atomic_store_n(&g_state, 2, __ATOMIC_RELEASE);
+    __atomic_store_n(&memprof_g_allocators_state, 2, __ATOMIC_RELEASE);
     return 0;
   }
   mp_range *c = memprof_g_object_allocators;
@@ -49,7 +49,7 @@ int memprof_find_swift_allocators(void) {
   }
   memprof_g_allocators_span = span;
   memprof_g_slow_alloc = slow;
-  __atomic_store_n(&g_state, 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&memprof_g_allocators_state, 1, __ATOMIC_RELEASE);
   return 1;
 }
 

@@ -16,6 +16,8 @@ extern mp_range memprof_g_slow_alloc HIDDEN;
 extern mp_range memprof_g_object_allocators[4] HIDDEN;
 extern mp_range memprof_g_allocators_span HIDDEN;  // the smallest range holding them
 
+extern int memprof_g_allocators_state HIDDEN;  // 0 not looked up, 1 found, 2 no Swift runtime
+
 /// Looks the runtime's functions up once (again now and then while there is no runtime: a
 /// program may dlopen it). 1 when they are known.
 HIDDEN int memprof_find_swift_allocators(void);
@@ -34,7 +36,9 @@ static inline int mp_is_object_allocator(uintptr_t ra) {
 /// leave rbp alone, so the chain reaches swift_slowAlloc's frame within a few links; every
 /// link stays below `stack_top` (0: unknown, then within 4 KiB).
 static inline __attribute__((always_inline)) int memprof_allocates_object(void *ret, uintptr_t stack_top) {
-  if (!memprof_find_swift_allocators() || !mp_in_range(memprof_g_slow_alloc, (uintptr_t)ret)) return 0;
+  if (UNLIKELY(__atomic_load_n(&memprof_g_allocators_state, __ATOMIC_ACQUIRE) != 1) && !memprof_find_swift_allocators())
+    return 0;
+  if (!mp_in_range(memprof_g_slow_alloc, (uintptr_t)ret)) return 0;
   uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
   uintptr_t top = stack_top > fp ? stack_top : fp + 4096;
   for (int i = 0; i < 8; i++) {
