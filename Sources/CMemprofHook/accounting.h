@@ -7,6 +7,10 @@
 #include "live_table.h"
 
 #define SLOT_NONE ((memprof_slot *)1)
+/// A thread whose calls all go through the type census (type_census.c): its slot is kept
+/// aside (memprof_thread_slot). Values up to SLOT_SENTINEL_MAX are not slots.
+#define SLOT_CENSUS ((memprof_slot *)2)
+#define SLOT_SENTINEL_MAX 2
 
 extern __thread memprof_slot *memprof_t_slot __attribute__((tls_model("initial-exec"))) HIDDEN;
 extern int memprof_g_chunk_header HIDDEN;
@@ -26,6 +30,13 @@ HIDDEN memprof_slot *memprof_acquire_slot(void *block);
 HIDDEN void memprof_forget_if_sampled(void *p);
 HIDDEN void memprof_publish_live(memprof_state *st, int64_t delta);
 HIDDEN void memprof_account_failed(void);
+HIDDEN memprof_slot *memprof_census_slot(void);
+
+/// This thread's slot, or a value <= 1 (NULL, SLOT_NONE) when it has none.
+static inline memprof_slot *memprof_thread_slot(void) {
+  memprof_slot *s = memprof_t_slot;
+  return UNLIKELY(s == SLOT_CENSUS) ? memprof_census_slot() : s;
+}
 
 /// glibc's chunk header: the size field just below the block; its low 3 bits are flags.
 static inline size_t memprof_chunk_head(const void *p) { return ((const size_t *)p)[-1]; }
@@ -66,6 +77,9 @@ HIDDEN void *memprof_alloc_slow(void *p, size_t requested, void *ret);
 /// from the room left below the peak. The peak is exact for one thread; with several, each
 /// one's unpublished change (< MEMPROF_FLUSH_BYTES) may be missing from it.
 HIDDEN void *memprof_alloc_settle(void *p, memprof_slot *s, int64_t unflushed);
+/// The slow paths without the census (which calls them after its own work).
+HIDDEN void *memprof_alloc_plain(void *p, size_t requested, void *ret);
+HIDDEN void memprof_free_plain(void *p);
 /// Slow path of free: no slot, or sizes read with malloc_usable_size. Frees the block.
 HIDDEN void memprof_free_slow(void *p);
 HIDDEN void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed);
@@ -76,7 +90,7 @@ HIDDEN void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, 
 HOOK_TEXT static inline __attribute__((always_inline)) void *memprof_account_alloc(void *p, size_t requested) {
   memprof_slot *s = memprof_t_slot;
   // The interposer's return address is the caller even when its code has no frame pointer.
-  if (UNLIKELY(p == NULL || (uintptr_t)s <= 1))
+  if (UNLIKELY(p == NULL || (uintptr_t)s <= SLOT_SENTINEL_MAX))
     return memprof_alloc_slow(p, requested, __builtin_return_address(0));
   size_t head = memprof_chunk_head(p);
   if (UNLIKELY(head & MEMPROF_CHUNK_MMAPPED))
@@ -100,7 +114,7 @@ HOOK_TEXT static inline __attribute__((always_inline)) void *memprof_account_all
 HOOK_TEXT static inline __attribute__((always_inline)) void memprof_account_free_and_free(void *p) {
   memprof_slot *s = memprof_t_slot;
   // A block whose filter slot counts a live sampled block may be one: the slow path looks.
-  if (UNLIKELY(p == NULL || (uintptr_t)s <= 1 || memprof_g_sample_filter[memprof_filter_slot(p)])) {
+  if (UNLIKELY(p == NULL || (uintptr_t)s <= SLOT_SENTINEL_MAX || memprof_g_sample_filter[memprof_filter_slot(p)])) {
     memprof_free_slow(p);
     return;
   }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "accounting.h"
 #include "sampler.h"
+#include "type_census.h"
 
 // Zero-initialised so it stays in .bss (half a megabyte of slots, touched only as threads
 // come); the header is filled in at the first call.
@@ -57,6 +58,7 @@ static void release_slot(void *p) {
   if (u) memprof_publish_live(memprof_g_state, u);
   __atomic_store_n(&s->in_use, 0, __ATOMIC_RELEASE);
   memprof_t_slot = SLOT_NONE;
+  if (memprof_g_types) memprof_census_thread_exit();
 }
 
 static int g_active;  // this copy is the one the process's malloc reaches (see below)
@@ -81,6 +83,7 @@ static void init_once(int proven) {
   memprof_sampler *shared_sampler = NULL;
   memprof_g_state = memprof_attach_shared_state(&g_static_state, (void **)&shared_sampler);
   memprof_sampler_init(shared_sampler);
+  memprof_census_init(shared_sampler ? (memprof_census *)((char *)memprof_g_state + MEMPROF_CENSUS_OFFSET) : NULL);
   g_key_ok = pthread_key_create(&g_key, release_slot) == 0;
   __atomic_store_n(&g_init_state, 2, __ATOMIC_RELEASE);
   // A trace asked for before this copy knew it was the one in use starts now.
@@ -126,7 +129,7 @@ memprof_slot *memprof_acquire_slot(void *block) {
   if (got) {
     got->flush_at = 0;  // a former owner's limit: the first allocation sets it again
     memprof_slot_start_sampling(got, syscall(SYS_gettid) == getpid());
-    memprof_t_slot = got;
+    memprof_t_slot = memprof_census_adopt(got);
   }
   errno = saved_errno;
   return got;
@@ -153,7 +156,8 @@ void memprof_publish_live(memprof_state *st, int64_t delta) {
 
 static inline memprof_slot *slot_or_acquire(void *block) {
   memprof_slot *s = memprof_t_slot;
-  if (LIKELY((uintptr_t)s > 1)) return s;
+  if (LIKELY((uintptr_t)s > SLOT_SENTINEL_MAX)) return s;
+  if (s == SLOT_CENSUS) return memprof_census_slot();
   return s == NULL ? memprof_acquire_slot(block) : NULL;
 }
 
@@ -199,6 +203,11 @@ HOOK_TEXT void memprof_account_release(size_t usable) {
 }
 
 HOOK_TEXT void *memprof_alloc_slow(void *p, size_t requested, void *ret) {
+  if (UNLIKELY(memprof_g_types)) return memprof_census_alloc(p, requested, ret);
+  return memprof_alloc_plain(p, requested, ret);
+}
+
+HOOK_TEXT void *memprof_alloc_plain(void *p, size_t requested, void *ret) {
   if (p == NULL) {
     memprof_account_failed();
     return NULL;
@@ -230,6 +239,14 @@ void memprof_forget_if_sampled(void *p) {
 }
 
 HOOK_TEXT void memprof_free_slow(void *p) {
+  if (UNLIKELY(memprof_g_types)) {
+    memprof_census_free(p);
+    return;
+  }
+  memprof_free_plain(p);
+}
+
+HOOK_TEXT void memprof_free_plain(void *p) {
   if (p != NULL) {
     memprof_verify_chunk_header(p);
     memprof_forget_if_sampled(p);
@@ -286,7 +303,7 @@ void memprof_sum_state(const memprof_state *st, memprof_counters *out) {
 // are shared), and they read as zero.
 void memprof_read_thread_counters(memprof_counters *out) {
   memprof_counters c = {0};
-  memprof_slot *s = memprof_t_slot;
+  memprof_slot *s = memprof_thread_slot();
   if (s == NULL) s = memprof_acquire_slot(NULL);
   if ((uintptr_t)s > 1) {
     c.allocations = s->allocations;

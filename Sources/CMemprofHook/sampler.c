@@ -96,7 +96,7 @@ void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread) {
 }
 
 void memprof_set_thread_sampling(int enabled) {
-  memprof_slot *s = memprof_t_slot;
+  memprof_slot *s = memprof_thread_slot();
   if ((uintptr_t)s <= 1) return;
   // The flag first: a rate change that reads it before this store and resets until_sample
   // after the next one is undone by memprof_sample, which looks at the flag again.
@@ -197,9 +197,10 @@ static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
   return id;
 }
 
-static uint32_t bucket_lookup(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread, uint32_t *slot) {
+static uint32_t bucket_lookup(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread, uint64_t type,
+                              uint32_t *slot) {
   uint32_t mask = MP_BUCKETS * 2 - 1;
-  uint64_t h = mix((stack * 0x9E3779B97F4A7C15ull ^ size) + ((uint64_t)thread << 40));
+  uint64_t h = mix((stack * 0x9E3779B97F4A7C15ull ^ size) + ((uint64_t)thread << 40) + type * 0xff51afd7ed558ccdull);
   for (uint32_t probe = (uint32_t)h & mask;; probe = (probe + 1) & mask) {
     uint32_t id = __atomic_load_n(&g_bucket_index[probe], __ATOMIC_ACQUIRE);
     if (id == 0) {
@@ -207,21 +208,22 @@ static uint32_t bucket_lookup(memprof_sampler *sp, uint32_t stack, uint64_t size
       return 0;
     }
     mp_bucket *b = &sp->buckets[id - 1];
-    if (b->stack_plus_one == stack && b->size == size && b->thread == thread) return id;
+    if (b->stack_plus_one == stack && b->size == size && b->thread == thread && b->type == type) return id;
   }
 }
 
-static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread) {
+static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread, uint64_t type) {
   uint32_t slot;
-  uint32_t id = bucket_lookup(sp, stack, size, thread, &slot);
+  uint32_t id = bucket_lookup(sp, stack, size, thread, type, &slot);
   if (id) return id;
   mp_lock_take(&sp->intern);
-  id = bucket_lookup(sp, stack, size, thread, &slot);
+  id = bucket_lookup(sp, stack, size, thread, type, &slot);
   if (id == 0 && sp->buckets_used < MP_BUCKETS) {
     mp_bucket *b = &sp->buckets[sp->buckets_used];
     b->stack_plus_one = stack;
     b->size = size;
     b->thread = thread;
+    b->type = type;
     id = (uint32_t)sp->buckets_used + 1;
     __atomic_store_n(&sp->buckets_used, sp->buckets_used + 1, __ATOMIC_RELEASE);
     __atomic_store_n(&g_bucket_index[slot], id, __ATOMIC_RELEASE);
@@ -285,7 +287,7 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
     }
     STORE(&sp->rate, LOAD(&memprof_g_rate));
     uint32_t stack = intern_stack(sp, pcs, depth);
-    uint32_t bucket = stack ? intern_bucket(sp, stack, usable, memprof_thread_label(sp, s)) : 0;
+    uint32_t bucket = stack ? intern_bucket(sp, stack, usable, memprof_thread_label(sp, s), 0) : 0;
     memprof_state *st = memprof_g_state;
     mp_live_info info = {
       .bucket = bucket,
@@ -307,6 +309,25 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
   }
   t_in_sampler = 0;
   errno = saved_errno;
+}
+
+void memprof_sample_set_type(void *p, uint64_t metadata) {
+  memprof_sampler *sp = memprof_g_sampler;
+  if (sp == NULL || t_in_sampler) return;
+  t_in_sampler = 1;
+  mp_live_info info, previous;
+  // Nobody frees p meanwhile: the census holds p's claim while it types it.
+  if (memprof_live_take((uint64_t)(uintptr_t)p, &info)) {
+    const mp_bucket *from = &sp->buckets[info.bucket - 1];
+    uint32_t to = intern_bucket(sp, from->stack_plus_one, from->size, from->thread, metadata);
+    if (to) {
+      ADD(&sp->buckets[info.bucket - 1].allocs, (uint64_t)-1);
+      ADD(&sp->buckets[to - 1].allocs, 1);
+      info.bucket = to;
+    }
+    memprof_live_put((uint64_t)(uintptr_t)p, &info, &previous);
+  }
+  t_in_sampler = 0;
 }
 
 HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret) {
@@ -350,7 +371,7 @@ int memprof_sample_forget(void *p) {
     unsigned c = lifetime_class((monotonic_us() - info.born_us) & MP_BORN_MASK);
     ADD(&b->freed_by_lifetime[c], 1);
     // A temporary: freed by the thread that allocated it before it allocated anything else.
-    memprof_slot *s = memprof_t_slot;
+    memprof_slot *s = memprof_thread_slot();
     memprof_state *st = memprof_g_state;
     if ((uintptr_t)s > 1 && info.slot != MP_NO_SLOT && s == &st->slots[info.slot] &&
         (uint16_t)s->allocations == info.serial)

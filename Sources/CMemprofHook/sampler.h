@@ -24,11 +24,12 @@
 typedef struct mp_stack { uint64_t hash; uint32_t offset_plus_one; uint32_t depth; } mp_stack;
 #define MP_THREAD_NAMES 4096             // distinct thread labels (then "other")
 
-/// One (stack, block size, thread) bucket. Counts are atomic adds.
+/// One (stack, block size, thread, type) bucket. Counts are atomic adds.
 typedef struct mp_bucket {
   uint32_t stack_plus_one;
   uint32_t thread;                // index into thread_names
   uint64_t size;
+  uint64_t type;                  // Swift metadata once the census typed the block, else 0
   uint64_t allocs, frees;
   uint64_t peak_inuse;            // allocs - frees when the heap was last copied at its peak
   uint64_t freed_by_lifetime[MEMPROF_LIFETIME_CLASSES];
@@ -75,4 +76,7 @@ HIDDEN void memprof_peak_check(int64_t live);
 HIDDEN uint32_t memprof_thread_label(memprof_sampler *sp, memprof_slot *s);
 /// Bytes of the process-local indexes of stacks and buckets (for memprof_read_self_memory).
 HIDDEN uint64_t memprof_sampler_index_bytes(void);
+/// The type census typed p (a live sampled block, or not sampled at all): moves its sample
+/// to the bucket of the same stack, size and thread with that type.
+HIDDEN void memprof_sample_set_type(void *p, uint64_t metadata);
 #endif

@@ -16,8 +16,9 @@
 #include <unistd.h>
 #include "accounting.h"
 #include "sampler.h"
+#include "type_census.h"
 
-#define SHARED_SIZE (MEMPROF_SAMPLER_OFFSET + sizeof(memprof_sampler))
+#define SHARED_SIZE (MEMPROF_CENSUS_OFFSET + sizeof(memprof_census))
 
 static memprof_state *g_shared;  // the whole mapping starts here
 
@@ -25,16 +26,17 @@ static memprof_state *g_shared;  // the whole mapping starts here
 static void detach_in_child(void) {
   memprof_state *old = memprof_g_state;
   if (old != g_shared) return;
+  memprof_census_detach();  // before the file is unmapped
   void *m = mmap(NULL, sizeof(memprof_state), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) return;  // keep counting into the shared file rather than lose counts
   memprof_state *copy = m;
   memcpy(copy, old, sizeof(memprof_state));
   copy->owner_pid = getpid();
-  memprof_slot *mine = memprof_t_slot;
+  memprof_slot *mine = memprof_thread_slot();
   // The sampler's atfork handler drops the shared tables; the counters continue privately.
   for (uint32_t i = 0; i < MEMPROF_SLOTS; i++)  // only the forking thread lives on
     if (&old->slots[i] != mine) copy->slots[i].in_use = 0;
-  if ((uintptr_t)mine > 1) memprof_t_slot = &copy->slots[mine - old->slots];
+  if ((uintptr_t)mine > 1) memprof_t_slot = memprof_census_adopt(&copy->slots[mine - old->slots]);
   memprof_g_state = copy;
   g_shared = NULL;
   munmap(old, SHARED_SIZE);
@@ -94,7 +96,7 @@ memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampl
     // (the hole punched reads back as zeros without touching the pages).
     for (uint32_t i = 0; i < MEMPROF_SLOTS; i++) __atomic_store_n(&st->slots[i].in_use, 0, __ATOMIC_RELAXED);
     fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)MEMPROF_SAMPLER_OFFSET,
-              (off_t)sizeof(memprof_sampler));
+              (off_t)(SHARED_SIZE - MEMPROF_SAMPLER_OFFSET));  // the census's types are gone too
     claimed = 1;
   }
   close(fd);

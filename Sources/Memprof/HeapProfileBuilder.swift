@@ -113,6 +113,7 @@ struct HeapProfileBuilder {
             for part in parts(bucket, rate: samples.rate) {
                 var labels = ["thread": [thread]]
                 if let lifetime = part.lifetime { labels["lifetime"] = [lifetime] }
+                if let type = samples.typeNames[bucket.type] { labels["type"] = [type] }
                 builder.add(stack: stack, values: part.values, labels: labels, numericLabels: ["bytes": [Int64(bucket.size)]])
             }
         }

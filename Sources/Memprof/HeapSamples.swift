@@ -18,6 +18,8 @@ struct HeapSamples {
         /// among them.
         var freedByLifetime: [UInt64] = []
         var temporariesByLifetime: [UInt64] = []
+        /// The blocks' Swift type (metadata address) when the type census typed them, else 0.
+        var type: UInt64 = 0
     }
 
     var rate: Int64
@@ -31,6 +33,8 @@ struct HeapSamples {
     var peakTimeNanos: UInt64 = 0
     /// Labels of the allocating threads (`main`, names, `tid-N`).
     var threadNames: [String] = []
+    /// Names of the buckets' types (those the census could name).
+    var typeNames: [UInt64: String] = [:]
     /// Executable mappings recorded by the child (shared-file mode only).
     var modules: [memprof_module]
 
@@ -61,7 +65,8 @@ struct HeapSamples {
                 return Bucket(size: b.size, allocs: b.allocs, frees: b.frees,
                               stack: all[start..<start + Int(b.depth)], thread: Int(b.thread), peakInuse: b.peak_inuse,
                               freedByLifetime: withUnsafeBytes(of: &freed) { Array($0.bindMemory(to: UInt64.self)) },
-                              temporariesByLifetime: withUnsafeBytes(of: &temporaries) { Array($0.bindMemory(to: UInt64.self)) })
+                              temporariesByLifetime: withUnsafeBytes(of: &temporaries) { Array($0.bindMemory(to: UInt64.self)) },
+                              type: b.type)
             }
             var copied = HeapSamples(rate: header.rate, startTimeNanos: header.start_time_ns, buckets: list,
                                      liveSamples: header.live_samples, droppedSamples: header.dropped_samples,
@@ -70,6 +75,7 @@ struct HeapSamples {
             copied.peakLiveBytes = header.peak_live_bytes
             copied.peakTimeNanos = header.peak_time_ns
             copied.threadNames = threadNames(state: state, size: size, count: Int(header.thread_names))
+            copied.typeNames = typeNames(Set(list.map(\.type)), state: state, size: size)
             return copied
         }
     }
@@ -77,6 +83,18 @@ struct HeapSamples {
     /// `count` elements of `stride` bytes, rounded up to fill an `AllocationSizeClass`.
     private static func rounded(_ count: Int, _ stride: Int) -> Int {
         AllocationSizeClass.capacity(atLeast: count * stride) / stride
+    }
+
+    /// Named by the census: in this process (resolved now), or as a `memprof run` child wrote them.
+    private static func typeNames(_ types: Set<UInt64>, state: UnsafeRawPointer?, size: Int) -> [UInt64: String] {
+        var names: [UInt64: String] = [:]
+        var buffer = [CChar](repeating: 0, count: 512)
+        for type in types where type != 0 {
+            if memprof_type_name(state, size, type, &buffer, buffer.count) >= 0 {
+                names[type] = TypeCensus.readable(String(cString: buffer))
+            }
+        }
+        return names
     }
 
     private static func threadNames(state: UnsafeRawPointer?, size: Int, count: Int) -> [String] {

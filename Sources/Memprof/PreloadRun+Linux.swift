@@ -36,6 +36,8 @@ public struct PreloadRun {
         var samples: HeapSamples?
         /// The trace's exit line (MEMPROF_TRACE), written by the parent from the final counters.
         public var traceExitLine: String?
+        /// The type census (`MEMPROF_TYPES=1` in `environment`), nil when the child had none.
+        public var typeCensus: TypeCensus?
         /// Profiles written while the program ran (threshold and signal dumps), in order.
         public var dumps: [String] = []
         /// The symbolizer that resolved the child's addresses while it ran (see SymbolWarmer).
@@ -131,6 +133,7 @@ public struct PreloadRun {
         let (counters, samples, traceLine) = shared.read(pid: pid)
         var result = Result(termination: termination, pid: pid, counters: counters, seconds: seconds, samples: samples)
         result.warmSymbolizer = warmer?.finish(modulesAsMaps: samples?.modulesAsMaps)
+        result.typeCensus = shared.readTypeCensus()
         result.traceExitLine = traceLine
         result.dumps = written
         return result
@@ -239,6 +242,13 @@ private struct SharedStateFile {
         let n = memprof_trace_exit_line(m, size, pid, &line, line.count)
         let trace = n > 0 ? String(decoding: line.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
         return (AllocationCounters(c), HeapSamples.copy(state: UnsafeRawPointer(m), size: size), trace)
+    }
+
+    /// The child's type census, with the names it wrote at exit.
+    func readTypeCensus() -> TypeCensus? {
+        guard let m = map() else { return nil }
+        defer { munmap(m, size) }
+        return TypeCensus(state: UnsafeRawPointer(m), size: size)
     }
 
     func remove() { unlink(path) }

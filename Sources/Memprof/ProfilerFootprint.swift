@@ -23,6 +23,9 @@ public struct ProfilerFootprint: Sendable, Equatable {
     public var counterSlots: UInt64
     /// Bytes of binaries mapped read-only for symbolization.
     public var mappedFiles: UInt64
+    /// Address space the type census mapped in this process (its tables and its marks of
+    /// Swift objects, about 1/64 of the span of the heap; mostly never touched), 0 when off.
+    public var typeCensus: UInt64 = 0
 
     /// Reads the figures now (cheap: no lock of the allocator, no system call).
     public static func read() -> ProfilerFootprint {
@@ -31,7 +34,8 @@ public struct ProfilerFootprint: Sendable, Equatable {
         let symbols = ProfilerSymbols.existing
         return ProfilerFootprint(symbolTables: UInt64(symbols?.retainedBytes ?? 0), samplerTables: own.sampler_used,
                                  samplerMapped: own.sampler_mapped, counterSlots: own.counter_slots,
-                                 mappedFiles: UInt64(symbols?.mappedFileBytes ?? 0))
+                                 mappedFiles: UInt64(symbols?.mappedFileBytes ?? 0),
+                                 typeCensus: memprof_type_census_bytes())
     }
 }
 

@@ -21,6 +21,7 @@ import Synchronization
 /// | `memprof_heap_sys_bytes`, `_idle_bytes`, `_inuse_bytes`, `_released_bytes`, `_mmapped_bytes` | gauge | `MemStats.heapSys` ... |
 /// | `memprof_heap_sampling_rate_bytes` | gauge | `HeapProfile.samplingRate` |
 /// | `memprof_profiler_bytes{part=...}` | gauge | `ProfilerFootprint`: memprof's own memory (`symbol_tables` in the heap, `sampler_tables` and `counter_slots` in its mappings, `mapped_files` file-backed) |
+/// | `memprof_type_live_bytes{type=...}`, `memprof_type_live_objects{type=...}` | gauge | `TypeCensus`: the top types by live bytes (at most 20 types ever, when the census is on) |
 /// | `process_resident_memory_bytes` | gauge | `ProcessMemory.residentBytes` (VmRSS) |
 /// | `process_virtual_memory_bytes` | gauge | `ProcessMemory.virtualBytes` (VmSize) |
 /// | `memprof_process_resident_peak_bytes` | gauge | `ProcessMemory.peakResidentBytes` (VmHWM) |
@@ -42,6 +43,7 @@ public final class MemprofMetricsCollector: Sendable {
     }
 
     private let instruments = Mutex(Instruments())
+    private let typeRows = TypeCensusMetrics()
 
     /// Creates a collector recording into `registry` (a new one by default).
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -89,9 +91,16 @@ public final class MemprofMetricsCollector: Sendable {
                   Int(HeapProfile.samplingRate))
             let own = ProfilerFootprint.read()
             for (part, value) in [("symbol_tables", own.symbolTables), ("sampler_tables", own.samplerTables),
-                                  ("counter_slots", own.counterSlots), ("mapped_files", own.mappedFiles)] {
+                                  ("counter_slots", own.counterSlots), ("mapped_files", own.mappedFiles),
+                                  ("type_census_mapped", own.typeCensus)] {
                 gauge("memprof", "profiler_bytes", "Memory memprof itself holds, by part.", Int(value),
                       labels: [("part", part)])
+            }
+            for row in typeRows.rows() {
+                gauge("memprof", "type_live_bytes", "Bytes of live Swift objects of a type (type census, top types).",
+                      Int(row.liveBytes), labels: [("type", row.name)])
+                gauge("memprof", "type_live_objects", "Live Swift objects of a type (type census, top types).",
+                      Int(row.liveObjects), labels: [("type", row.name)])
             }
             guard let process else { return }
             gauge("process", "resident_memory_bytes", "Resident memory size in bytes.", process.residentBytes)

@@ -38,7 +38,7 @@ extension MemprofRequestHandler {
                                                        peak: kind == .peak)
                 if kind == .deltaHeap { profile = state.deltaHeap.delta(profile) }
                 if asText {
-                    return .text(bytes: try profile.legacyHeapTextBytes(trailer: MemStats.read().goStyleTrailer))
+                    return .text(bytes: try profile.legacyHeapTextBytes(trailer: MemStats.read().goStyleTrailer + TypeCensus.read().textSection()))
                 }
                 return .profile(profile.encoded(gzip: true), filename: kind.rawValue)
             }

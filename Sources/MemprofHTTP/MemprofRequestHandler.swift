@@ -105,7 +105,7 @@ public struct MemprofRequestHandler: Sendable {
     public var metrics: MemprofMetricsCollector { state.metrics }
 
     /// The paths this handler serves (prefixes end with `/`): mount these on a router.
-    public static let paths = ["/debug/pprof", "/debug/pprof/", "/debug/memstats", "/metrics"]
+    public static let paths = ["/debug/pprof", "/debug/pprof/", "/debug/memstats", "/debug/types", "/metrics"]
 
     /// Answers one request. Never throws: failures become 4xx/5xx responses.
     public func handle(_ request: MemprofRequest) async -> MemprofResponse {
@@ -137,6 +137,8 @@ public struct MemprofRequestHandler: Sendable {
             return await serveProfile(kind, query: query)
         case .memstats:
             return await serveMemStats()
+        case .types:
+            return await serveTypes(query: query)
         case .metrics:
             return await serveMetrics()
         case .unknownProfile:
@@ -174,7 +176,7 @@ public struct MemprofRequestHandler: Sendable {
 
 /// What a path names.
 enum Route: Equatable {
-    case index, redirectToIndex, cmdline, symbol, memstats, metrics, unknownProfile, notFound
+    case index, redirectToIndex, cmdline, symbol, memstats, types, metrics, unknownProfile, notFound
     case profile(ProfileKind)
 
     init(path: Substring) {
@@ -188,6 +190,7 @@ enum Route: Equatable {
         case "/debug/pprof/cmdline": self = .cmdline
         case "/debug/pprof/symbol": self = .symbol
         case "/debug/memstats": self = .memstats
+        case "/debug/types": self = .types
         case "/metrics": self = .metrics
         default: self = path.hasPrefix("/debug/pprof/") ? .unknownProfile : .notFound
         }

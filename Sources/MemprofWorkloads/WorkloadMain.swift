@@ -13,6 +13,11 @@ public enum WorkloadMain {
             print(Workloads.mallocFreePairs(threads: threads, pairs: pairs))
             exit(0)
         }
+        if args.count >= 2 && args[1] == "objects" {
+            // objects [N]: ns per Swift object made and dropped (the census's cost).
+            print(Workloads.objectLoop(count: args.count > 2 ? Int(args[2]) ?? 10_000_000 : 10_000_000))
+            exit(0)
+        }
         guard args.count >= 2, let expected = Workloads.run(args[1], argument: args.count > 2 ? Int(args[2]) ?? 0 : 0) else {
             print("usage: \(args.first ?? "memprof-workload") NAME [N]; NAME one of \(Workloads.names.joined(separator: ", "))")
             exit(2)

@@ -20,7 +20,7 @@ public enum Workloads {
     }
 
     /// Names accepted by `run(_:argument:)`.
-    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump", "c-loop", "fork-exit", "mt-churn", "st-churn", "keep", "grow", "peak", "temporaries"]
+    public static let names = ["threads", "fork", "c-calls", "churn", "seed", "none", "_exit", "sigterm", "sigint", "sigkill", "signal-dump", "c-loop", "fork-exit", "mt-churn", "st-churn", "keep", "grow", "peak", "temporaries", "census", "plugin", "census-threads"]
 
     /// Runs a workload by name; returns nil for an unknown name.
     public static func run(_ name: String, argument: Int) -> Expected? {
@@ -31,6 +31,9 @@ public enum Workloads {
         case "c-calls": return cCalls()
         case "peak": return peakPattern()
         case "temporaries": return temporaries(count: argument > 0 ? argument : 20_000)
+        case "census": return census()
+        case "census-threads": return censusThreads(threads: argument > 0 ? argument : 160)
+        case "plugin": return plugin(count: argument > 0 ? argument : 1_000)
         case "grow":
             // `argument` blocks of 1 MiB, one every 2 ms, all kept; then 300 ms of quiet, so a
             // watcher sees the heap cross any size on the way.

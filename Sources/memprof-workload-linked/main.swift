@@ -12,6 +12,13 @@ if getenv("MEMPROF_WORKLOAD_PLAIN") != nil {
     // (the linked hook counts into its shared file) to compare with the preloaded one.
     WorkloadMain.run(args)
 }
+if args.count >= 2 && args[1] == "types" {
+    // memprof-workload-linked types [WORKLOAD]: the type census around a workload, as JSON lines.
+    let enabled = TypeCensus.enable()
+    _ = Workloads.run(args.count > 2 ? args[2] : "census", argument: 0)
+    print(typeCensusJSON(TypeCensus.read(), enabled: enabled))
+    exit(0)
+}
 if args.count >= 2 && args[1] == "accuracy" {
     // memprof-workload-linked accuracy [MB [KEEP_ONE_IN]]: sampled totals against the exact counters.
     print(try accuracyRun(megabytes: args.count > 2 ? Int(args[2]) ?? 600 : 600,

@@ -37,6 +37,9 @@ struct ExplainCommand: ParsableCommand {
                                valueName: "peak|last"))
     var at: ChildWatcher.Choice = .peak
 
+    @Flag(help: "With -- CMD: also count Swift objects by type and name the types that hold the live heap at exit (MEMPROF_TYPES=1).")
+    var types = false
+
     @Argument(parsing: .postTerminator, help: "A program to run and explain (after --).")
     var command: [String] = []
 
@@ -44,6 +47,7 @@ struct ExplainCommand: ParsableCommand {
         if pid == nil && command.isEmpty { throw ValidationError("give a pid, or a program after --: memprof explain -- ./app") }
         if pid != nil && !command.isEmpty { throw ValidationError("give a pid or a program, not both") }
         if interval < 1 { throw ValidationError("--interval must be at least 1 ms") }
+        if types && command.isEmpty { throw ValidationError("--types needs a program to run: memprof explain --types -- ./app") }
     }
 
     func run() throws {
@@ -74,7 +78,8 @@ struct ExplainCommand: ParsableCommand {
         guard let library = PreloadLibraryLocator.find() else {
             throw ValidationError("cannot find the preload library (set MEMPROF_PRELOAD_LIB)")
         }
-        let run = PreloadRun(arguments: command, preloadLibrary: library, environment: ["MEMPROF_RATE": "0"])
+        let run = PreloadRun(arguments: command, preloadLibrary: library,
+                             environment: ["MEMPROF_RATE": "0"].merging(types ? ["MEMPROF_TYPES": "1"] : [:]) { $1 })
         let watcher = ChildWatcher(interval: Double(interval) / 1000, choice: at)
         let result: PreloadRun.Result
         do {
@@ -102,6 +107,7 @@ struct ExplainCommand: ParsableCommand {
             Output.write("\nAt exit (exact counters): \(c.allocations) allocations, \(c.frees) frees; live \(Memprof.formatBytes(c.liveBytes)) "
                 + "in \(c.liveObjects) blocks; peak live \(Memprof.formatBytes(c.peakLiveBytes)); "
                 + "allocated in total \(Memprof.formatBytes(c.allocatedBytes)).\n")
+            if let census = result.typeCensus { Output.write(TypeExplanation(census: census, liveBytes: c.liveBytes).text) }
         }
         throw ExitCode(result.termination.shellStatus)
     }

@@ -21,6 +21,8 @@ struct RunCommand: ParsableCommand {
                   kill -USR2 PID: a profile now
               memprof run --timeline timeline.html -- ./batch
                   a chart of live heap and RSS over time
+              memprof run --types -- ./server
+                  live Swift objects by type when it ends
             """
     )
 
@@ -48,6 +50,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write a chart of live heap and RSS over time (HTML) to this file when the program ends.", valueName: "FILE"))
     var timeline: String?
+
+    @Flag(help: "Count Swift objects by type (exactly; every allocation takes the hook's slow path) and print the top types by live bytes (MEMPROF_TYPES=1).")
+    var types = false
 
     @Argument(parsing: .postTerminator, help: "The program and its arguments (after --).")
     var command: [String] = []
@@ -92,7 +97,8 @@ struct RunCommand: ParsableCommand {
             let dumps = try dumps()
             let sampling = output == nil && peakProfile == nil && dumps == nil ? 0 : (rate ?? 524_288)
             var preload = PreloadRun(arguments: command, preloadLibrary: library,
-                                     environment: ["MEMPROF_RATE": String(sampling)], dumps: dumps) { written in
+                                     environment: ["MEMPROF_RATE": String(sampling)].merging(types ? ["MEMPROF_TYPES": "1"] : [:]) { $1 },
+                                     dumps: dumps) { written in
                 let message = written.hasPrefix("cannot") ? written : "heap profile written to \(written) while the program runs"
                 FileHandle.standardError.write(Data("memprof: \(message)\n".utf8))
             }

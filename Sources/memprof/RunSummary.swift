@@ -29,6 +29,7 @@ struct RunSummary {
             row("dropped samples", grouped(UInt64(dropped.objects)) + " blocks, " + Memprof.formatBytes(dropped.bytes)
                 + "  (in the profile as [memprof: dropped samples])")
         }
+        if let census = result.typeCensus { out += typesText(census) }
         if let profile {
             for (title, index) in [("by bytes allocated (alloc_space, sampled)", 1), ("by bytes live at exit (inuse_space, sampled)", 3)] {
                 let sites = TopSites(profile: profile, valueIndex: index).top(5)
@@ -60,6 +61,7 @@ struct RunSummary {
         } else {
             fields.append(("error", jsonString("the program never reached the hook")))
         }
+        if let census = result.typeCensus { fields += typesJSONFields(census) }
         return "{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
 

@@ -115,6 +115,7 @@ typedef struct memprof_bucket_info {
   /// thread allocated anything else).
   uint64_t freed_by_lifetime[MEMPROF_LIFETIME_CLASSES];
   uint64_t temporaries_by_lifetime[MEMPROF_LIFETIME_CLASSES];
+  uint64_t type;          // Swift metadata of the blocks (type census on), 0 when unknown
 } memprof_bucket_info;
 
 /// What memprof_profile_copy found.
