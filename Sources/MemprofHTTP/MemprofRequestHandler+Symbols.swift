@@ -4,7 +4,8 @@ extension MemprofRequestHandler {
     /// Go's `/debug/pprof/symbol`: `go tool pprof` posts the addresses it could not name,
     /// hexadecimal and joined by `+`, and reads back one `0xADDR name` line per address it
     /// knows, then `num_symbols: 1` (any number above 0 says symbols are available). Without
-    /// this route pprof gives up on the whole profile when one library has no symbols.
+    /// this route pprof gives up on the whole profile when one library has no symbols. Swift
+    /// functions get the compact names our profiles carry (`Module.Type.f(_:at:)`).
     func serveSymbols(_ query: [UInt8]) async -> MemprofResponse {
         let addresses = query.split(separator: UInt8(ascii: "+")).compactMap { Self.parseAddress($0) }
         let state = self.state
@@ -15,7 +16,7 @@ extension MemprofRequestHandler {
                     let symbolizer = try state.symbolizer()
                     for address in addresses {
                         guard let frame = symbolizer.symbolize(address).first else { continue }
-                        text += "0x\(String(address, radix: 16)) \(frame.function)\n"
+                        text += "0x\(String(address, radix: 16)) \(ProfileBuilder.profileName(frame))\n"
                     }
                 }
                 return text + "num_symbols: 1\n"

@@ -53,6 +53,8 @@ final class RequestHandlerTests: XCTestCase {
         XCTAssertEqual(lines.count, 2, response.text)
         XCTAssertTrue(lines.first?.hasPrefix(hex + " ") == true, response.text)
         XCTAssertTrue(lines.first?.contains("httpTestSymbolTarget") == true, response.text)
+        // The compact name our profiles carry: no signature (the full one ends in `-> Swift.Int32`).
+        XCTAssertFalse(lines.first?.contains("->") == true, response.text)
         XCTAssertEqual(lines.last, "num_symbols: 1")
         let get = await handler.get("/debug/pprof/symbol")
         XCTAssertEqual(get.text, "num_symbols: 1\n")
