@@ -12,16 +12,18 @@
 #   4. ns per malloc(24)+free pair, 1 and 8 threads (thread CPU time);
 #   5. accuracy of the sampled totals against the exact counters.
 # Usage: Scripts/benchmark.sh [repetitions]   (default 5; medians, with the spread)
+#        MEMPROF_SCRATCH=DIR uses that build directory instead of .build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
 for tool in /usr/bin/time strace valgrind heaptrack; do
   command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq time strace valgrind heaptrack >/dev/null; break; }
 done
-swift build -c release --product memprof-workload >/dev/null
-swift build -c release --product memprof-workload-linked >/dev/null
-swift build -c release --product memprof >/dev/null
-bin=$(swift build -c release --show-bin-path)
+scratch=(); [[ -n ${MEMPROF_SCRATCH:-} ]] && scratch=(--scratch-path "$MEMPROF_SCRATCH")  # a build directory
+swift build -c release "${scratch[@]}" --product memprof-workload >/dev/null
+swift build -c release "${scratch[@]}" --product memprof-workload-linked >/dev/null
+swift build -c release "${scratch[@]}" --product memprof >/dev/null
+bin=$(swift build -c release "${scratch[@]}" --show-bin-path)
 lib=$bin/swift-memprof_memprof.resources/libmemprof_preload.so
 [[ -f $lib ]] || { echo "libmemprof_preload.so not built" >&2; exit 1; }
 lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")

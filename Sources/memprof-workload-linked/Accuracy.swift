@@ -28,7 +28,15 @@ func accuracyRun(megabytes: Int, keepOneIn: UInt64) throws -> String {
     }
     let exact = AllocationCounters.readCurrentThread().since(start)
     let after = try HeapProfile.snapshot()
-    func sum(_ p: Profile, _ index: Int) -> Double { Double(p.samples.reduce(0) { $0 + $1.values[index] }) }
+    // The program's own samples: the profiler's pseudo-frames (`[memprof: own work]`, the
+    // allocations of building `before` itself) are not what the sampling estimates.
+    func sum(_ p: Profile, _ index: Int) -> Double {
+        let pseudo = Set(p.functions.filter { $0.name.hasPrefix("[memprof:") }.map(\.id))
+        let pseudoLocations = Set(p.locations.filter { $0.lines.contains { pseudo.contains($0.functionID) } }.map(\.id))
+        return Double(p.samples.reduce(0) { total, s in
+            s.locationIDs.first.map(pseudoLocations.contains) == true ? total : total + s.values[index]
+        })
+    }
     let sampledAlloc = sum(after, 1) - sum(before, 1)
     let sampledInuse = sum(after, 3) - sum(before, 3)
     // Exact inuse over the span: what this thread allocated and did not free (the kept blocks).
