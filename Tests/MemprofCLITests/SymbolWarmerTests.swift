@@ -22,7 +22,7 @@ final class SymbolWarmerTests: XCTestCase {
     }
 
     func testWarmSymbolizerGivesTheColdProfile() throws {
-        var run = PreloadRun(arguments: [product("memprof-workload"), "st-churn", "400000"], preloadLibrary: hookCopy,
+        var run = PreloadRun(arguments: [product("memprof-workload"), "st-churn", "2000000"], preloadLibrary: hookCopy,
                              environment: ["MEMPROF_RATE": "65536"])
         run.symbolizesWhileRunning = true
         let result = try run.run()
