@@ -7,7 +7,7 @@
 
 #define MEMPROF_SLOTS 4096
 #define MEMPROF_MAGIC 0x4d454d50524f4631ull /* "MEMPROF1" */
-#define MEMPROF_VERSION 3u
+#define MEMPROF_VERSION 4u
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
