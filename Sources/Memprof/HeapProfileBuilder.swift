@@ -101,8 +101,13 @@ struct HeapProfileBuilder {
                                     : Array(bucket.stack))
         }
         builder.resolved = resolvedForProfile
+        // Libraries unloaded, then replaced at their addresses: their own mappings, symbolizers
+        // and locations (see HeapSamples.moduleVersions).
+        builder.replacedModules = samples.replacedModulesAsMaps.map { Symbolizer(modules: ProcMaps.loadedModules(fromMaps: $0)) }
         for (bucket, trimmed) in zip(samples.buckets, stacks) {
             var stack = trimmed
+            // Trimming drops leaf frames only: the versions of what is left are the last ones.
+            let versions = builder.replacedModules.isEmpty ? [] : Array(samples.moduleVersions(bucket).suffix(stack.count))
             // pprof drops samples without locations: a stack that could not be walked keeps
             // its bytes under one unknown location.
             if stack.isEmpty { stack = [0] }
@@ -110,7 +115,8 @@ struct HeapProfileBuilder {
             for part in parts(bucket, rate: samples.rate) {
                 var labels = ["thread": [thread]]
                 if let lifetime = part.lifetime { labels["lifetime"] = [lifetime] }
-                builder.add(stack: stack, values: part.values, labels: labels, numericLabels: ["bytes": [Int64(bucket.size)]])
+                builder.add(stack: stack, values: part.values, labels: labels, numericLabels: ["bytes": [Int64(bucket.size)]],
+                            moduleVersions: versions)
             }
         }
         if samples.droppedSamples > 0 {
