@@ -150,11 +150,15 @@ static uint64_t stack_hash(const uint64_t *pcs, uint32_t depth) {
   return mix(h);
 }
 
-// The stack's id, or 0 with *slot set to the empty index slot where it would go. A stack of
-// an earlier module generation (not of start-up code only) does not match: its addresses
-// may have been another library's.
-static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint64_t h, uint32_t generation,
-                             uint32_t *slot) {
+// A stack of code loaded later is stored with its hash xor this key of its generation, so
+// that one of an earlier generation (whose addresses may have been another library's) does
+// not match, and a stack of start-up code only still matches on its first compare.
+static inline uint64_t generation_key(uint32_t generation) {
+  return generation ? (uint64_t)generation * 0xC2B2AE3D27D4EB4Full : 0;
+}
+
+// The stack's id, or 0 with *slot set to the empty index slot where it would go.
+static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint64_t h, uint32_t *slot) {
   uint32_t mask = MP_STACKS * 2 - 1;
   for (uint32_t probe = (uint32_t)h & mask;; probe = (probe + 1) & mask) {
     uint32_t id = __atomic_load_n(&g_stack_index[probe], __ATOMIC_ACQUIRE);
@@ -163,8 +167,10 @@ static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
       return 0;
     }
     mp_stack *st = &sp->stacks[id - 1];
-    if (st->hash == h && st->depth == depth && (st->generation == 0 || st->generation == generation) &&
-        memcmp(&sp->pcs[st->offset_plus_one - 1], pcs, depth * sizeof *pcs) == 0)
+    uint64_t stored = st->hash;
+    if ((stored == h ||
+         stored == (h ^ generation_key(__atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE)))) &&
+        st->depth == depth && memcmp(&sp->pcs[st->offset_plus_one - 1], pcs, depth * sizeof *pcs) == 0)
       return id;
   }
 }
@@ -174,16 +180,16 @@ static void memprof_modules_cover(memprof_sampler *sp, const uint64_t *pcs, uint
 
 static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth) {
   uint64_t h = stack_hash(pcs, depth);
-  uint32_t slot, generation = __atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE);
-  uint32_t id = stack_lookup(sp, pcs, depth, h, generation, &slot);
+  uint32_t slot;
+  uint32_t id = stack_lookup(sp, pcs, depth, h, &slot);
   if (id) return id;
   mp_lock_take(&sp->intern);
-  id = stack_lookup(sp, pcs, depth, h, generation, &slot);  // another thread may have added it
+  id = stack_lookup(sp, pcs, depth, h, &slot);  // another thread may have added it
   if (id == 0 && sp->stacks_used < MP_STACKS && sp->pcs_used + depth <= MP_PCS) {
-    generation = stack_generation(pcs, depth, generation);
+    uint32_t generation = stack_generation(pcs, depth, __atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE));
     if (sp == g_shared_sampler) memprof_modules_cover(sp, pcs, depth, generation);
     mp_stack *st = &sp->stacks[sp->stacks_used];
-    st->hash = h;
+    st->hash = h ^ generation_key(generation);
     st->depth = depth;
     st->generation = generation;
     st->offset_plus_one = (uint32_t)sp->pcs_used + 1;
