@@ -187,7 +187,7 @@ static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
   id = stack_lookup(sp, pcs, depth, h, &slot);  // another thread may have added it
   if (id == 0 && sp->stacks_used < MP_STACKS && sp->pcs_used + depth <= MP_PCS) {
     uint32_t generation = stack_generation(pcs, depth, __atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE));
-    if (sp == g_shared_sampler) memprof_modules_cover(sp, pcs, depth, generation);
+    memprof_modules_cover(sp, pcs, depth, generation);
     mp_stack *st = &sp->stacks[sp->stacks_used];
     st->hash = h ^ generation_key(generation);
     st->depth = depth;
@@ -250,8 +250,9 @@ static void filter_remove(const void *p) {
   while (v > 0 && v < MP_FILTER_STUCK && !__atomic_compare_exchange_n(f, &v, (uint16_t)(v - 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
 }
 
-// ---- modules (shared-file mode): the parent cannot read /proc/PID/maps after the child
-// has ended, so the child records its executable mappings when a sample needs them.
+// ---- modules: the parent cannot read /proc/PID/maps after the child has ended, and no one
+// can read a library's mapping after its dlclose, so the sampler records the executable
+// mappings when a new stack needs them (in this process too).
 #include "module_table.h"
 
 // ---- the sampled paths

@@ -32,7 +32,7 @@ struct HeapSamples {
     var peakTimeNanos: UInt64 = 0
     /// Labels of the allocating threads (`main`, names, `tid-N`).
     var threadNames: [String] = []
-    /// Executable mappings recorded by the child (shared-file mode only), in the order recorded.
+    /// Executable mappings recorded by the sampler (a child's, or this process's), in the order recorded.
     var modules: [memprof_module] { didSet { replaced = Self.replacedIndices(modules) } }
     /// Indexes of `modules` that a later recorded one overlaps.
     private var replaced: [Int] = []
@@ -107,19 +107,26 @@ struct HeapSamples {
         return modules.indices.filter { !gone.contains($0) }.map { Self.mapsLine(modules[$0]) }.joined(separator: "\n")
     }
 
-    /// Modules that a later one replaced at their addresses (a library unloaded with dlclose,
-    /// then another loaded where it was), each as a line of /proc/PID/maps, oldest first.
-    var replacedModulesAsMaps: [String] { replaced.map { Self.mapsLine(modules[$0]) } }
+    /// Indexes of the recorded modules that need a symbolizer of their own: those a later one
+    /// replaced at their addresses (a library unloaded with dlclose, then another loaded where
+    /// it was), and those `isMapped` says the profile's symbolizer does not have (unloaded).
+    func separateModules(isMapped: (_ start: UInt64, _ path: String) -> Bool) -> [Int] {
+        let gone = Set(replaced)
+        return modules.indices.filter { gone.contains($0) || !isMapped(modules[$0].start, Self.path(modules[$0])) }
+    }
 
-    /// For each return address of `bucket`: 0 when the module it was in is one of
-    /// `modulesAsMaps`, or k when it is `replacedModulesAsMaps[k - 1]`. The module is the latest
-    /// recorded one of the stack's generation or an earlier one that covers the address.
-    func moduleVersions(_ bucket: Bucket) -> [Int] {
-        guard !replaced.isEmpty else { return [Int](repeating: 0, count: bucket.stack.count) }
-        let version = Dictionary(uniqueKeysWithValues: replaced.enumerated().map { ($1, $0 + 1) })
+    /// Module `i` as a line of /proc/PID/maps.
+    func mapsLine(_ i: Int) -> String { Self.mapsLine(modules[i]) }
+
+    /// For each return address of `bucket`: k when the module it was in is `separate[k - 1]`
+    /// (see `separateModules`), else 0 (the symbolizer's module there). The module is the
+    /// latest recorded one of the stack's generation, or an earlier one, that covers the address.
+    func moduleVersions(_ bucket: Bucket, separate: [Int]) -> [Int] {
+        guard !separate.isEmpty else { return [Int](repeating: 0, count: bucket.stack.count) }
+        let version = Dictionary(uniqueKeysWithValues: separate.enumerated().map { ($1, $0 + 1) })
         return bucket.stack.map { pc in
-            // Most addresses are in no replaced module: those are in the modules of the end.
-            guard replaced.contains(where: { modules[$0].start <= pc && pc < modules[$0].end }) else { return 0 }
+            // Most addresses are in no separate module: those are the symbolizer's.
+            guard separate.contains(where: { modules[$0].start <= pc && pc < modules[$0].end }) else { return 0 }
             // Entries are in the order recorded, so generations never decrease along them.
             let covering = modules.indices.filter { modules[$0].start <= pc && pc < modules[$0].end }
             let chosen = bucket.generation == 0 ? covering.first
@@ -132,11 +139,13 @@ struct HeapSamples {
         modules.indices.filter { i in modules[(i + 1)...].contains { $0.start < modules[i].end && modules[i].start < $0.end } }
     }
 
-    private static func mapsLine(_ m: memprof_module) -> String {
+    private static func path(_ m: memprof_module) -> String {
         var m = m
-        let path = withUnsafeBytes(of: &m.path) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
+        return withUnsafeBytes(of: &m.path) { raw in String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self) }
+    }
+
+    private static func mapsLine(_ m: memprof_module) -> String {
+        let path = path(m)
         return "\(String(m.start, radix: 16))-\(String(m.end, radix: 16)) r-xp \(String(m.file_offset, radix: 16)) 00:00 1 \(path)"
     }
 }

@@ -43,8 +43,8 @@ public final class ProfileBuilder {
     /// instead of asking the symbolizer again.
     public var resolved: [UInt64: [SymbolizedFrame]] = [:]
 
-    /// Modules that other modules replaced at the same addresses, each with a symbolizer of
-    /// its own (one module each): an address of `add(stack:moduleVersions:)` with version k
+    /// Modules that other modules replaced at the same addresses, or that are no longer
+    /// loaded, each with a symbolizer of its own (one module each): an address of `add(stack:moduleVersions:)` with version k
     /// is in `replacedModules[k - 1]`; version 0 is the symbolizer's module at that address.
     public var replacedModules: [Symbolizer] = []
 

@@ -99,14 +99,15 @@ final class CompleteStacksTests: XCTestCase {
     /// Each plugin's allocation ((8 + i) MiB, i = 1, 2, 3 for a, b, c) is under its own
     /// plugin's frames, exactly, though a, b and c were loaded one after the other at one
     /// address (b with a's very return addresses), and under no other plugin's.
-    private func assertPluginsNamed(_ s: SampledStacks, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertPluginsNamed(_ s: SampledStacks, caller: String = "call_plugin", outer: String = "main",
+                                    file: StaticString = #filePath, line: UInt = #line) {
         let all = s.stacks.filter { $0.frames.contains { $0.hasPrefix("plugin_") } }
         let described = all.map { "\($0.allocatedBytes) B: " + $0.frames.joined(separator: " <- ") }.joined(separator: "\n")
         for (i, name) in ["a", "b", "c"].enumerated() {
             let mine = all.filter { $0.frames.contains("plugin_\(name)_inner") }
             XCTAssertEqual(mine.count, 1, "one stack through plugin \(name):\n\(described)", file: file, line: line)
             guard let stack = mine.first else { continue }
-            XCTAssertEqual(Array(stack.frames.prefix(5)), ["plugin_\(name)_inner", "plugin_\(name)_outer", "plugin_alloc", "call_plugin", "main"],
+            XCTAssertEqual(Array(stack.frames.prefix(5)), ["plugin_\(name)_inner", "plugin_\(name)_outer", "plugin_alloc", caller, outer],
                            file: file, line: line)
             let size = Int64(8 + i + 1) << 20
             XCTAssertTrue(stack.allocatedBytes >= size && stack.allocatedBytes < size + 8192,
@@ -126,7 +127,8 @@ final class CompleteStacksTests: XCTestCase {
 
     /// `go tool pprof -traces` reads the profile (overlapping mappings and all) and shows each
     /// plugin's block under its own frames.
-    private func assertTracesNamed(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertTracesNamed(_ path: String, caller: String = "call_plugin", file: StaticString = #filePath,
+                                   line: UInt = #line) throws {
         let traces = try CLI.pprof(["-traces", "-sample_index=alloc_space", path])
         let blocks = traces.components(separatedBy: "-----------+-------------------------------------------------------")
         for name in ["a", "b", "c"] {
@@ -134,8 +136,8 @@ final class CompleteStacksTests: XCTestCase {
             XCTAssertEqual(mine.count, 1, traces, file: file, line: line)
             guard let block = mine.first else { continue }
             let frames = block.split(separator: "\n").map { $0.split(separator: " ").last.map(String.init) ?? "" }
-                .filter { $0.hasPrefix("plugin_") || $0 == "call_plugin" }
-            XCTAssertEqual(frames, ["plugin_\(name)_inner", "plugin_\(name)_outer", "plugin_alloc", "call_plugin"], block, file: file, line: line)
+                .filter { $0.hasPrefix("plugin_") || $0 == caller }
+            XCTAssertEqual(frames, ["plugin_\(name)_inner", "plugin_\(name)_outer", "plugin_alloc", caller], block, file: file, line: line)
         }
     }
 
@@ -166,6 +168,23 @@ final class CompleteStacksTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: lib), "\(lib) is built with the tests")
         try checkPluginsAtOneAddress(rate: 1, environment: ["MEMPROF_PRELOAD_LIB": lib])
         try checkPluginsAtOneAddress(rate: nil, environment: ["MEMPROF_PRELOAD_LIB": lib])
+    }
+
+    /// In process: a linked Swift program loads the plugins in turn and writes its own profile
+    /// with `HeapProfile.write` (the path of MEMPROF_PROFILE and of the HTTP endpoint).
+    func testPluginsLoadedAtOneAddressKeepTheirNamesInProcess() throws {
+        let built = try Self.cProgram.get()
+        for rate in ["1", "524288"] {
+            let out = scratch.appendingPathComponent("plugins-\(UUID().uuidString).pb.gz").path
+            addTeardownBlock { try? FileManager.default.removeItem(atPath: out) }
+            let r = try runProgram(product("memprof-workload-linked"), ["plugins", out] + built.dropFirst(), environment: ["MEMPROF_RATE": rate])
+            XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+            assertSameAddress(r.stdout)
+            let s = SampledStacks(try Profile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out)))))
+            let caller = "memprof_workload_linked.pluginsRun(_:)"
+            assertPluginsNamed(s, caller: caller, outer: "memprof_workload_linked_main")
+            try assertTracesNamed(out, caller: caller)
+        }
     }
 
     // MARK: Swift calling into glibc

@@ -90,7 +90,7 @@ void memprof_set_sample_rate(int64_t rate);
 /// (symbolizing, encoding) does not show in profiles. Its allocations are still counted.
 void memprof_set_thread_sampling(int enabled);
 
-/// A mapping of executable code in the profiled process (recorded in shared-file mode).
+/// A mapping of executable code in the profiled process (recorded as new stacks need them).
 /// Recorded modules are never overwritten: after a dlclose, a library mapped where another
 /// was is a new entry of a later `generation`. A stack of generation g (see
 /// memprof_bucket_info) is in, at each address, the latest entry of a generation <= g that
@@ -127,7 +127,7 @@ typedef struct memprof_profile_header {
   uint64_t start_time_ns;    // CLOCK_REALTIME at the first sample, 0 if none yet
   uint64_t buckets;          // buckets in use (needed capacity)
   uint64_t pcs;              // return addresses in use (needed capacity)
-  uint64_t modules;          // recorded modules (shared-file mode only)
+  uint64_t modules;          // recorded modules
   uint64_t live_samples;     // sampled blocks not yet freed
   uint64_t dropped_samples;  // samples lost: a table was full, or memory for it ran out
   uint64_t dropped_bytes;    // their usable bytes (not scaled)
