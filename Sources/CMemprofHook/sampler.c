@@ -156,6 +156,13 @@ static uint64_t stack_hash(const uint64_t *pcs, uint32_t depth) {
   return mix(h);
 }
 
+// A stack of code loaded later is stored with its hash xor this key of its generation, so
+// that one of an earlier generation (whose addresses may have been another library's) does
+// not match, and a stack of start-up code only still matches on its first compare.
+static inline uint64_t generation_key(uint32_t generation) {
+  return generation ? (uint64_t)generation * 0xC2B2AE3D27D4EB4Full : 0;
+}
+
 // The stack's id, or 0 with *slot set to the empty index slot where it would go.
 static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint64_t h, uint32_t *slot) {
   uint32_t mask = MP_STACKS * 2 - 1;
@@ -166,13 +173,16 @@ static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
       return 0;
     }
     mp_stack *st = &sp->stacks[id - 1];
-    if (st->hash == h && st->depth == depth &&
-        memcmp(&sp->pcs[st->offset_plus_one - 1], pcs, depth * sizeof *pcs) == 0)
+    uint64_t stored = st->hash;
+    if ((stored == h ||
+         stored == (h ^ generation_key(__atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE)))) &&
+        st->depth == depth && memcmp(&sp->pcs[st->offset_plus_one - 1], pcs, depth * sizeof *pcs) == 0)
       return id;
   }
 }
 
-static void memprof_modules_cover(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth);
+static uint32_t stack_generation(const uint64_t *pcs, uint32_t depth, uint32_t generation);
+static void memprof_modules_cover(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint32_t generation);
 
 static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth) {
   uint64_t h = stack_hash(pcs, depth);
@@ -182,10 +192,12 @@ static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
   mp_lock_take(&sp->intern);
   id = stack_lookup(sp, pcs, depth, h, &slot);  // another thread may have added it
   if (id == 0 && sp->stacks_used < MP_STACKS && sp->pcs_used + depth <= MP_PCS) {
-    if (sp == g_shared_sampler) memprof_modules_cover(sp, pcs, depth);
+    uint32_t generation = stack_generation(pcs, depth, __atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE));
+    memprof_modules_cover(sp, pcs, depth, generation);
     mp_stack *st = &sp->stacks[sp->stacks_used];
-    st->hash = h;
+    st->hash = h ^ generation_key(generation);
     st->depth = depth;
+    st->generation = generation;
     st->offset_plus_one = (uint32_t)sp->pcs_used + 1;
     memcpy(&sp->pcs[sp->pcs_used], pcs, depth * sizeof *pcs);
     __atomic_store_n(&sp->pcs_used, sp->pcs_used + depth, __ATOMIC_RELEASE);
@@ -246,8 +258,9 @@ static void filter_remove(const void *p) {
   while (v > 0 && v < MP_FILTER_STUCK && !__atomic_compare_exchange_n(f, &v, (uint16_t)(v - 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
 }
 
-// ---- modules (shared-file mode): the parent cannot read /proc/PID/maps after the child
-// has ended, so the child records its executable mappings when a sample needs them.
+// ---- modules: the parent cannot read /proc/PID/maps after the child has ended, and no one
+// can read a library's mapping after its dlclose, so the sampler records the executable
+// mappings when a new stack needs them (in this process too).
 #include "module_table.h"
 
 // ---- the sampled paths

@@ -21,7 +21,10 @@
 #define MP_MODULES 1024                  // mappings of executable code
 #define MP_SAMPLER_MAGIC 0x4d454d5053414d31ull  /* "MEMPSAM1" */
 
-typedef struct mp_stack { uint64_t hash; uint32_t offset_plus_one; uint32_t depth; } mp_stack;
+/// A stack's generation is 0 when all its return addresses are in modules loaded at start-up
+/// (never unloaded), else the module generation it was captured in (see module_table.h):
+/// the same addresses after a dlclose may be another library's code, so another stack.
+typedef struct mp_stack { uint64_t hash; uint32_t offset_plus_one; uint32_t depth; uint32_t generation, pad; } mp_stack;
 #define MP_THREAD_NAMES 4096             // distinct thread labels (then "other")
 
 /// One (stack, block size, thread, type) bucket. Counts are atomic adds.
@@ -43,7 +46,7 @@ typedef struct memprof_sampler {
   int64_t rate;                   // the rate in force (copied for readers of the file)
   uint64_t start_time_ns;         // CLOCK_REALTIME when sampling began
   uint64_t stacks_used, pcs_used, buckets_used;
-  uint64_t unused0;
+  uint64_t modules_generation;    // the module generation the modules were last re-read in
   uint64_t dropped_samples;       // samples lost because a table was full or memory ran out
   uint64_t dropped_bytes;         // their usable bytes
   uint64_t module_count;
@@ -62,6 +65,8 @@ typedef struct memprof_sampler {
 
 extern memprof_sampler *memprof_g_sampler HIDDEN;
 extern int64_t memprof_g_rate HIDDEN;
+/// The module generation: 1 at start, one more after each dlclose (module_generation.c).
+extern uint32_t memprof_g_module_generation HIDDEN;
 
 HIDDEN void memprof_sampler_init(memprof_sampler *in_shared_file);
 HIDDEN void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread);

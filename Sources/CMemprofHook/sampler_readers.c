@@ -49,7 +49,8 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
       memprof_bucket_info *out = &buckets[i];
       *out = (memprof_bucket_info){.size = b->size, .allocs = LOAD(&b->allocs), .frees = LOAD(&b->frees),
                                    .pc_offset = st->offset_plus_one - 1, .depth = st->depth,
-                                   .thread = b->thread, .peak_inuse = LOAD(&b->peak_inuse), .type = b->type};
+                                   .thread = b->thread, .generation = st->generation,
+                                   .peak_inuse = LOAD(&b->peak_inuse), .type = b->type};
       for (int c = 0; c < MEMPROF_LIFETIME_CLASSES; c++) {
         out->freed_by_lifetime[c] = LOAD(&b->freed_by_lifetime[c]);
         out->temporaries_by_lifetime[c] = LOAD(&b->temporaries_by_lifetime[c]);

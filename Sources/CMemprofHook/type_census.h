@@ -59,6 +59,8 @@ typedef struct memprof_census {
 #define MEMPROF_CENSUS_OFFSET ((MEMPROF_SAMPLER_OFFSET + sizeof(struct memprof_sampler) + 4095) & ~(size_t)4095)
 
 extern int memprof_g_types HIDDEN;          // census on (set once, at start-up or by the API)
+/// Names every type seen before a library is unloaded (its metadata may go with it).
+HIDDEN void memprof_census_before_dlclose(void);
 extern memprof_census *memprof_g_census HIDDEN;
 
 /// Reads MEMPROF_TYPES; `shared` is the census area of a `memprof run` file, or NULL.

@@ -198,12 +198,10 @@ int memprof_type_name(const void *state, size_t size, uint64_t metadata, char *b
   return copy_name(buffer, capacity, "", e->name, e->length);
 }
 
-// A library's types may be unmapped by dlclose: name them all before.
-int dlclose(void *handle) {
-  static int (*real)(void *);
-  if (real == NULL) real = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+// A library's types may be unmapped by dlclose: name them all before (module_generation.c's
+// dlclose calls this first).
+void memprof_census_before_dlclose(void) {
   if (__atomic_load_n(&memprof_g_types, __ATOMIC_ACQUIRE) && memprof_copy_is_active()) memprof_census_name_all();
-  return real ? real(handle) : -1;
 }
 
 // Only for a `memprof run` parent: in this process, readers name types when they report.

@@ -51,6 +51,8 @@ static int loaded_at_startup(uintptr_t map_start) {
   return 0;
 }
 
+int memprof_in_startup_module(uintptr_t pc) { return loaded_at_startup(pc); }
+
 // ---- lookups
 
 uint64_t memprof_unwind_rule_slow(uintptr_t addr, uintptr_t ret) {

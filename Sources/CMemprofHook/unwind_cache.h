@@ -43,6 +43,10 @@ static inline int mp_unwind_lookup(uintptr_t addr, uint64_t *rule) {
   return __atomic_load_n(&e->key, __ATOMIC_RELAXED) == mp_unwind_key(addr, *rule, 0);
 }
 
+/// 1 when `pc` is in a module loaded at start-up (never unloaded): a linear scan of their
+/// ranges, for the sampler's new stacks (not for every sample).
+HIDDEN int memprof_in_startup_module(uintptr_t pc);
+
 /// Bytes the cache occupies (static, touched page by page as it fills).
 HIDDEN uint64_t memprof_unwind_cache_bytes(void);
 #endif

@@ -104,8 +104,15 @@ struct HeapProfileBuilder {
                                     : Array(bucket.stack))
         }
         builder.resolved = resolvedForProfile
+        // Libraries unloaded (and maybe replaced at their addresses by others): their own
+        // mappings, symbolizers and locations (see HeapSamples.moduleVersions).
+        let mapped = Set(symbolizer.modules.map { "\($0.start) \($0.path)" })
+        let separate = samples.separateModules { mapped.contains("\($0) \($1)") }
+        builder.replacedModules = separate.map { Symbolizer(modules: ProcMaps.loadedModules(fromMaps: samples.mapsLine($0))) }
         for (bucket, trimmed) in zip(samples.buckets, stacks) {
             var stack = trimmed
+            // Trimming drops leaf frames only: the versions of what is left are the last ones.
+            let versions = separate.isEmpty ? [] : Array(samples.moduleVersions(bucket, separate: separate).suffix(stack.count))
             // pprof drops samples without locations: a stack that could not be walked keeps
             // its bytes under one unknown location.
             if stack.isEmpty { stack = [0] }
@@ -114,7 +121,8 @@ struct HeapProfileBuilder {
                 var labels = ["thread": [thread]]
                 if let lifetime = part.lifetime { labels["lifetime"] = [lifetime] }
                 if let type = samples.typeNames[bucket.type] { labels["type"] = [type] }
-                builder.add(stack: stack, values: part.values, labels: labels, numericLabels: ["bytes": [Int64(bucket.size)]])
+                builder.add(stack: stack, values: part.values, labels: labels, numericLabels: ["bytes": [Int64(bucket.size)]],
+                            moduleVersions: versions)
             }
         }
         if samples.droppedSamples > 0 {

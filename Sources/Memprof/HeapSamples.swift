@@ -20,6 +20,8 @@ struct HeapSamples {
         var temporariesByLifetime: [UInt64] = []
         /// The blocks' Swift type (metadata address) when the type census typed them, else 0.
         var type: UInt64 = 0
+        /// The stack's module generation (0: code loaded at start-up only), see `moduleVersions`.
+        var generation: UInt32 = 0
     }
 
     var rate: Int64
@@ -35,8 +37,21 @@ struct HeapSamples {
     var threadNames: [String] = []
     /// Names of the buckets' types (those the census could name).
     var typeNames: [UInt64: String] = [:]
-    /// Executable mappings recorded by the child (shared-file mode only).
-    var modules: [memprof_module]
+    /// Executable mappings recorded by the sampler (a child's, or this process's), in the order recorded.
+    var modules: [memprof_module] { didSet { replaced = Self.replacedIndices(modules) } }
+    /// Indexes of `modules` that a later recorded one overlaps.
+    private var replaced: [Int] = []
+
+    init(rate: Int64, startTimeNanos: UInt64, buckets: [Bucket], liveSamples: UInt64, droppedSamples: UInt64,
+         modules: [memprof_module]) {
+        self.rate = rate
+        self.startTimeNanos = startTimeNanos
+        self.buckets = buckets
+        self.liveSamples = liveSamples
+        self.droppedSamples = droppedSamples
+        self.modules = modules
+        replaced = Self.replacedIndices(modules)
+    }
 
     /// Copies the tables of this process (`state` nil) or of a shared state file mapping.
     /// The lock is held only for the copy; buffers are sized before and grown if needed.
@@ -66,7 +81,7 @@ struct HeapSamples {
                               stack: all[start..<start + Int(b.depth)], thread: Int(b.thread), peakInuse: b.peak_inuse,
                               freedByLifetime: withUnsafeBytes(of: &freed) { Array($0.bindMemory(to: UInt64.self)) },
                               temporariesByLifetime: withUnsafeBytes(of: &temporaries) { Array($0.bindMemory(to: UInt64.self)) },
-                              type: b.type)
+                              type: b.type, generation: b.generation)
             }
             var copied = HeapSamples(rate: header.rate, startTimeNanos: header.start_time_ns, buckets: list,
                                      liveSamples: header.live_samples, droppedSamples: header.dropped_samples,
@@ -110,14 +125,52 @@ struct HeapSamples {
         }
     }
 
-    /// The recorded modules as lines of /proc/PID/maps, for the symbolizer.
+    /// The recorded modules still mapped at the end (none recorded later at their addresses),
+    /// as lines of /proc/PID/maps, for the symbolizer.
     var modulesAsMaps: String {
-        modules.map { m -> String in
-            var m = m
-            let path = withUnsafeBytes(of: &m.path) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            return "\(String(m.start, radix: 16))-\(String(m.end, radix: 16)) r-xp \(String(m.file_offset, radix: 16)) 00:00 1 \(path)"
-        }.joined(separator: "\n")
+        let gone = Set(replaced)
+        return modules.indices.filter { !gone.contains($0) }.map { Self.mapsLine(modules[$0]) }.joined(separator: "\n")
+    }
+
+    /// Indexes of the recorded modules that need a symbolizer of their own: those a later one
+    /// replaced at their addresses (a library unloaded with dlclose, then another loaded where
+    /// it was), and those `isMapped` says the profile's symbolizer does not have (unloaded).
+    func separateModules(isMapped: (_ start: UInt64, _ path: String) -> Bool) -> [Int] {
+        let gone = Set(replaced)
+        return modules.indices.filter { gone.contains($0) || !isMapped(modules[$0].start, Self.path(modules[$0])) }
+    }
+
+    /// Module `i` as a line of /proc/PID/maps.
+    func mapsLine(_ i: Int) -> String { Self.mapsLine(modules[i]) }
+
+    /// For each return address of `bucket`: k when the module it was in is `separate[k - 1]`
+    /// (see `separateModules`), else 0 (the symbolizer's module there). The module is the
+    /// latest recorded one of the stack's generation, or an earlier one, that covers the address.
+    func moduleVersions(_ bucket: Bucket, separate: [Int]) -> [Int] {
+        guard !separate.isEmpty else { return [Int](repeating: 0, count: bucket.stack.count) }
+        let version = Dictionary(uniqueKeysWithValues: separate.enumerated().map { ($1, $0 + 1) })
+        return bucket.stack.map { pc in
+            // Most addresses are in no separate module: those are the symbolizer's.
+            guard separate.contains(where: { modules[$0].start <= pc && pc < modules[$0].end }) else { return 0 }
+            // Entries are in the order recorded, so generations never decrease along them.
+            let covering = modules.indices.filter { modules[$0].start <= pc && pc < modules[$0].end }
+            let chosen = bucket.generation == 0 ? covering.first
+                : covering.last { modules[$0].generation <= UInt64(bucket.generation) } ?? covering.first
+            return chosen.flatMap { version[$0] } ?? 0
+        }
+    }
+
+    private static func replacedIndices(_ modules: [memprof_module]) -> [Int] {
+        modules.indices.filter { i in modules[(i + 1)...].contains { $0.start < modules[i].end && modules[i].start < $0.end } }
+    }
+
+    private static func path(_ m: memprof_module) -> String {
+        var m = m
+        return withUnsafeBytes(of: &m.path) { raw in String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self) }
+    }
+
+    private static func mapsLine(_ m: memprof_module) -> String {
+        let path = path(m)
+        return "\(String(m.start, radix: 16))-\(String(m.end, radix: 16)) r-xp \(String(m.file_offset, radix: 16)) 00:00 1 \(path)"
     }
 }

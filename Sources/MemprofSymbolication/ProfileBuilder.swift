@@ -10,7 +10,9 @@ import MemprofProfile
 /// - one `Function` per (name, linker name, file, start line); Swift functions are named
 ///   compactly (`SwiftCompactName`), with the mangled symbol as `system_name`;
 /// - one `Mapping` per loaded module (main executable first) whose `has*` flags say truthfully
-///   what every location in it got.
+///   what every location in it got; then one per module in `replacedModules` (a library
+///   unloaded, then another loaded at its addresses): pprof allows overlapping mappings, and
+///   one address of two modules is two locations, each naming its own mapping.
 ///
 /// ```swift
 /// let builder = ProfileBuilder(symbolizer: try Symbolizer(),
@@ -41,9 +43,18 @@ public final class ProfileBuilder {
     /// instead of asking the symbolizer again.
     public var resolved: [UInt64: [SymbolizedFrame]] = [:]
 
+    /// Modules that other modules replaced at the same addresses, or that are no longer
+    /// loaded, each with a symbolizer of its own (one module each): an address of `add(stack:moduleVersions:)` with version k
+    /// is in `replacedModules[k - 1]`; version 0 is the symbolizer's module at that address.
+    public var replacedModules: [Symbolizer] = []
+
+    private struct LocationKey: Hashable {
+        var address: UInt64
+        var version: Int
+    }
     private var samples: [Sample] = []
-    private var locationIDs: [UInt64: UInt64] = [:]
-    private var addressOrder: [(address: UInt64, isReturn: Bool)] = []
+    private var locationIDs: [LocationKey: UInt64] = [:]
+    private var addressOrder: [(address: UInt64, isReturn: Bool, version: Int)] = []
 
     public init(symbolizer: Symbolizer?, sampleTypes: [ValueType], periodType: ValueType? = nil, period: Int64 = 0) {
         self.symbolizer = symbolizer
@@ -53,17 +64,22 @@ public final class ProfileBuilder {
     }
 
     /// Adds one sample: a stack of addresses (leaf first) and one value per sample type.
+    /// `moduleVersions` (empty: all 0) says for each address which module it was in: 0 for
+    /// the symbolizer's, k for `replacedModules[k - 1]`.
     public func add(stack: [UInt64], values: [Int64], labels: [String: [String]] = [:],
-                    numericLabels: [String: [Int64]] = [:], numericUnits: [String: [String]] = [:]) {
+                    numericLabels: [String: [Int64]] = [:], numericUnits: [String: [String]] = [:],
+                    moduleVersions: [Int] = []) {
         var ids: [UInt64] = []
         ids.reserveCapacity(stack.count)
         for (i, address) in stack.enumerated() {
-            if let id = locationIDs[address] {
+            let version = i < moduleVersions.count && moduleVersions[i] <= replacedModules.count ? moduleVersions[i] : 0
+            let key = LocationKey(address: address, version: version)
+            if let id = locationIDs[key] {
                 ids.append(id)
             } else {
                 let id = UInt64(addressOrder.count + 1)
-                locationIDs[address] = id
-                addressOrder.append((address, i > 0 || leafIsReturnAddress))
+                locationIDs[key] = id
+                addressOrder.append((address, i > 0 || leafIsReturnAddress, version))
                 ids.append(id)
             }
         }
@@ -81,7 +97,15 @@ public final class ProfileBuilder {
 
     /// Symbolizes every unique address and assembles the profile.
     public func build() -> Profile {
-        let modules = symbolizer?.modules ?? []
+        let current = symbolizer?.modules ?? []
+        // Replaced modules after the current ones: version k's mapping, if its file was read.
+        var replacedMapping: [Int: Int] = [:]
+        var modules = current
+        for (k, replaced) in replacedModules.enumerated() {
+            guard let module = replaced.modules.first else { continue }
+            replacedMapping[k + 1] = modules.count
+            modules.append(module)
+        }
         var mappings = modules.enumerated().map { i, m in
             Mapping(id: UInt64(i + 1), start: m.start, limit: m.limit, offset: m.fileOffset, file: m.path,
                     buildID: m.buildID)
@@ -92,13 +116,18 @@ public final class ProfileBuilder {
         var functions: [Function] = []
         var locations: [Location] = []
         locations.reserveCapacity(addressOrder.count)
-        func lookupAddress(_ entry: (address: UInt64, isReturn: Bool)) -> UInt64 {
+        func lookupAddress(_ entry: (address: UInt64, isReturn: Bool, version: Int)) -> UInt64 {
             entry.isReturn && entry.address > 0 ? entry.address - 1 : entry.address
         }
         // Every address at once: each module's tables are read once for the whole profile.
+        var resolvedReplaced: [Int: [UInt64: [SymbolizedFrame]]] = [:]
         if let symbolizer, symbolize {
-            let missing = addressOrder.map(lookupAddress).filter { resolved[$0] == nil }
+            let missing = addressOrder.filter { $0.version == 0 }.map(lookupAddress).filter { resolved[$0] == nil }
             if !missing.isEmpty { resolved.merge(symbolizer.symbolize(missing)) { old, _ in old } }
+            for (k, replaced) in replacedModules.enumerated() {
+                let addresses = addressOrder.filter { $0.version == k + 1 }.map(lookupAddress)
+                if !addresses.isEmpty { resolvedReplaced[k + 1] = replaced.symbolize(addresses) }
+            }
         }
 
         for (n, entry) in addressOrder.enumerated() {
@@ -107,13 +136,14 @@ public final class ProfileBuilder {
                 locations.append(location)
                 continue
             }
-            let mappingIndex = modules.firstIndex { $0.contains(entry.address) }
+            let mappingIndex = entry.version == 0 ? current.firstIndex { $0.contains(entry.address) }
+                : replacedMapping[entry.version]
             if let mappingIndex { location.mappingID = UInt64(mappingIndex + 1) }
             guard symbolize else {
                 locations.append(location)
                 continue
             }
-            let frames = resolved[lookupAddress(entry)] ?? []
+            let frames = (entry.version == 0 ? resolved : resolvedReplaced[entry.version] ?? [:])[lookupAddress(entry)] ?? []
             for frame in frames {
                 let key = FunctionKey(name: frame.function, systemName: frame.mangledName, file: frame.file,
                                       startLine: frame.functionStartLine)
@@ -154,7 +184,8 @@ public final class ProfileBuilder {
             mappings[i].hasFilenames = s.files == s.count
             mappings[i].hasLineNumbers = s.lines == s.count
             // Inline frames are complete only where DWARF describes the code.
-            mappings[i].hasInlineFrames = symbolizer?.capabilities(of: modules[i])?.hasDebugInfo == true
+            let owner = i < current.count ? symbolizer : replacedModules.first { $0.modules.first == modules[i] }
+            mappings[i].hasInlineFrames = owner?.capabilities(of: modules[i])?.hasDebugInfo == true
                 && s.files == s.count
         }
 

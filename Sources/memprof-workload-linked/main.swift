@@ -25,6 +25,9 @@ if args.count >= 2 && args[1] == "accuracy" {
                           keepOneIn: args.count > 3 ? UInt64(args[3]) ?? 8 : 8))
     exit(0)
 }
+if args.count >= 2 && args[1] == "plugins" {
+    exit(pluginsRun(Array(args.dropFirst(2))))
+}
 let before = AllocationCounters.read()
 guard args.count >= 2, let expected = Workloads.run(args[1], argument: args.count > 2 ? Int(args[2]) ?? 0 : 0) else {
     print("usage: memprof-workload-linked NAME [N]; NAME one of \(Workloads.names.joined(separator: ", "))")

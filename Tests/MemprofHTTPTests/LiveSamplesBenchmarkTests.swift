@@ -123,7 +123,8 @@ final class LiveSamplesBenchmarkTests: XCTestCase {
     private func measureCopy(bucketCapacity: Int, pcCapacity: Int) throws -> (min: Double, median: Double, max: Double) {
         var buckets = [memprof_bucket_info](repeating: memprof_bucket_info(), count: bucketCapacity)
         var pcs = [UInt64](repeating: 0, count: pcCapacity)
-        var modules = [memprof_module](repeating: memprof_module(), count: 16)
+        // This process's executable mappings are recorded too (for libraries unloaded later).
+        var modules = [memprof_module](repeating: memprof_module(), count: 1024)
         var times: [Double] = []
         let clock = ContinuousClock()
         for _ in 0..<20 {

@@ -91,9 +91,14 @@ void memprof_set_sample_rate(int64_t rate);
 /// A paused thread stays paused when the rate changes (memprof_set_sample_rate).
 void memprof_set_thread_sampling(int enabled);
 
-/// A mapping of executable code in the profiled process (recorded in shared-file mode).
+/// A mapping of executable code in the profiled process (recorded as new stacks need them).
+/// Recorded modules are never overwritten: after a dlclose, a library mapped where another
+/// was is a new entry of a later `generation`. A stack of generation g (see
+/// memprof_bucket_info) is in, at each address, the latest entry of a generation <= g that
+/// covers it (any entry for a stack of generation 0: code loaded at start-up).
 typedef struct memprof_module {
   uint64_t start, end, file_offset;
+  uint64_t generation;    // the module generation in which the mapping was recorded
   char path[256];
 } memprof_module;
 
@@ -109,7 +114,7 @@ typedef struct memprof_bucket_info {
   uint32_t pc_offset;     // first return address in the pcs array (leaf first)
   uint32_t depth;         // number of return addresses
   uint32_t thread;        // the allocating thread: index into memprof_thread_names
-  uint32_t pad;
+  uint32_t generation;    // the stack's module generation: 0 = start-up code only
   uint64_t peak_inuse;    // sampled blocks live when the heap was at its peak
   /// Freed blocks by lifetime class, and of them the temporaries (freed before their
   /// thread allocated anything else).
@@ -124,7 +129,7 @@ typedef struct memprof_profile_header {
   uint64_t start_time_ns;    // CLOCK_REALTIME at the first sample, 0 if none yet
   uint64_t buckets;          // buckets in use (needed capacity)
   uint64_t pcs;              // return addresses in use (needed capacity)
-  uint64_t modules;          // recorded modules (shared-file mode only)
+  uint64_t modules;          // recorded modules
   uint64_t live_samples;     // sampled blocks not yet freed
   uint64_t dropped_samples;  // samples lost: a table was full, or memory for it ran out
   uint64_t dropped_bytes;    // their usable bytes (not scaled)

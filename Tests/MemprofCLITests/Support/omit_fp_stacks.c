@@ -79,19 +79,34 @@ __attribute__((noinline)) static void child_work(void) { keep(malloc(150000), 15
 
 typedef void *(*plugin_fn)(size_t);
 
-__attribute__((noinline)) static void call_plugin(const char *path, size_t n) {
+// Loads the plugin, allocates `n` bytes through it, unloads it; returns where it was loaded.
+__attribute__((noinline)) static void *call_plugin(const char *path, size_t n) {
   void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!h) { fprintf(stderr, "dlopen: %s\n", dlerror()); exit(2); }
   plugin_fn f = (plugin_fn)dlsym(h, "plugin_alloc");
+  Dl_info info;
+  void *base = dladdr((void *)f, &info) ? info.dli_fbase : NULL;
   keep(f(n), n);
   dlclose(h);
   sink++;
+  return base;
 }
 
-// argv[1], argv[2]: two plugins (omit_fp_plugin.c built twice, different layouts), each
-// dlopened, called and dlclosed in turn, so the second may land where the first was.
+// Many small blocks live at once, then freed: a profiler's per-block tables (the sampler's
+// live table maps a page per shard on first use) are mapped now, not between a dlclose and
+// the next dlopen, where a new page could take the unloaded library's hole.
+__attribute__((noinline)) static void warm_up(void) {
+  static void *blocks[2048];
+  for (int i = 0; i < 2048; i++) blocks[i] = malloc(16);
+  for (int i = 0; i < 2048; i++) free(blocks[i]);
+}
+
+// argv[1..3]: plugins (omit_fp_plugin.c built as a, b and c), each dlopened, called with
+// (8 + i) MiB and dlclosed in turn. a and b have one size: b must land at a's address, or
+// the program fails (exit 3) instead of testing less than it says.
 int main(int argc, char **argv) {
   unsigned long total = 0, rounds = getenv("OMIT_FP_ROUNDS") ? strtoul(getenv("OMIT_FP_ROUNDS"), NULL, 10) : 20;
+  warm_up();
   for (unsigned long i = 0; i < rounds; i++) total += level_one(i);
 
   pthread_t t;
@@ -111,7 +126,19 @@ int main(int argc, char **argv) {
   sigaction(SIGUSR2, &sa, NULL);
   alt_signal_trigger();
 
-  for (int i = 1; i < argc && i <= 2; i++) call_plugin(argv[i], 170000 + i);
+  void *bases[4] = {0};
+  for (int i = 1; i < argc && i <= 3; i++) {
+    bases[i] = call_plugin(argv[i], ((size_t)8 + i) << 20);
+    printf("plugin %d at %p\n", i, bases[i]);
+  }
+  if (argc > 2 && bases[1] != bases[2]) {
+    fprintf(stderr, "plugin 2 (%p) was not loaded at plugin 1's address (%p); the mappings:\n", bases[2], bases[1]);
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[512];
+    while (maps && fgets(line, sizeof line, maps)) fputs(line, stderr);
+    return 3;
+  }
+  fflush(stdout);  // not twice: the forked child exits with a copy of the buffer
 
   pid_t child = fork();
   if (child == 0) {
