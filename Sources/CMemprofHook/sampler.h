@@ -65,6 +65,8 @@ typedef struct memprof_sampler {
 
 extern memprof_sampler *memprof_g_sampler HIDDEN;
 extern int64_t memprof_g_rate HIDDEN;
+/// Bytes until the slot's next sample, drawn at the current rate (sample_intervals.c).
+HIDDEN int64_t memprof_next_interval(memprof_slot *s);
 /// The module generation: 1 at start, one more after each dlclose (module_generation.c).
 extern uint32_t memprof_g_module_generation HIDDEN;
 
