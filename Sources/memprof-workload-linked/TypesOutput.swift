@@ -1,3 +1,4 @@
+import Foundation
 import Memprof
 
 /// The census as one JSON object: {"enabled":..,"types":[{"name","allocations","live_objects",...}]}.
@@ -9,15 +10,8 @@ func typeCensusJSON(_ census: TypeCensus, enabled: Bool) -> String {
     return "{\"enabled\":\(enabled),\"threads\":\(l.threads),\"untyped_allocations\":\(l.untypedAllocations),\"untyped_frees\":\(l.untypedFrees),\"pending\":\(l.pending),\"types\":[\(rows.joined(separator: ","))]}"
 }
 
+/// A JSON string literal, escaped by Foundation's encoder.
 private func quoted(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case _ where u.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
+    let data = (try? JSONSerialization.data(withJSONObject: s, options: [.fragmentsAllowed])) ?? Data("\"\"".utf8)
+    return String(decoding: data, as: UTF8.self)
 }
