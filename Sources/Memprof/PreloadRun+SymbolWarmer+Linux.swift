@@ -25,8 +25,6 @@ final class SymbolWarmer: @unchecked Sendable {
     private var symbolizer: Symbolizer?
     private var modulesKey = ""
     private var resolved = Set<UInt64>()
-    /// Passes made (for tests and the benchmark's curiosity).
-    private(set) var passes = 0
 
     init(statePath: String, stateSize: Int) {
         self.statePath = statePath
@@ -126,7 +124,6 @@ final class SymbolWarmer: @unchecked Sendable {
             for pc in bucket.stack where resolved.insert(pc &- 1).inserted { calls.append(pc &- 1) }
         }
         if !calls.isEmpty { _ = symbolizer!.symbolize(calls) }
-        passes += 1
     }
 
     private static func now() -> Int64 {
