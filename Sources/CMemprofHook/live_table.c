@@ -1,9 +1,10 @@
-// The live sampled blocks: 64 shards by address, each an open-addressed table (linear
+// The live sampled blocks: 64 shards by 64 MiB region of address, each an open-addressed table (linear
 // probing, deletion by backward shift, no tombstones) of 16 bytes a slot, grown by half when
 // 80% full: 20 bytes per live sampled block right before a growth, 30 right after it (plus
 // the old table, returned to the kernel as soon as the new one is filled).
-// A slot is two words: key = (address >> 4) << 20 | bucket (0 = empty; blocks are 16-byte
-// aligned below 2^48), info = slot << 52 | serial << 36 | born_us.
+// A slot is two adjacent words (one cache line holds both): key = (address >> 4) << 20 |
+// bucket (0 = empty; blocks are 16-byte aligned below 2^48), info = slot << 52 | serial <<
+// 36 | born_us.
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
@@ -16,12 +17,14 @@
 
 uint16_t memprof_g_sample_filter[1u << MP_FILTER_BITS];
 
+typedef struct entry { uint64_t key, info; } entry;
+
 typedef struct shard {
   mp_lock lock;
   uint32_t pad;
   uint64_t count;      // entries in use
   uint64_t capacity;   // slots
-  uint64_t *keys;      // 0 = empty; then `capacity` info words after them
+  struct entry *entries;
 } __attribute__((aligned(64))) shard;
 
 static shard g_shards[SHARDS];
@@ -30,12 +33,18 @@ static inline uint64_t hash(uint64_t p) {
   uint64_t h = (p >> 4) * 0xff51afd7ed558ccdull;
   return h ^ (h >> 29);
 }
-static inline shard *shard_of(uint64_t h) { return &g_shards[h >> 58]; }
+// The shard of an address: by its 64 MiB region, so that all blocks of one glibc arena
+// (a thread's heap: 64 MiB aligned) share a shard, and a thread's samples and frees keep
+// finding its lock and entries in its own core's cache instead of every shard's lines
+// moving between cores.
+static inline shard *shard_of(uint64_t p) {
+  uint64_t region = (p >> 26) * 0x9E3779B97F4A7C15ull;
+  return &g_shards[region >> 58];
+}
 // Slot from the hash's low bits, for any capacity (no power of two needed).
 static inline uint64_t home(uint64_t h, uint64_t capacity) {
   return (uint64_t)(((unsigned __int128)(h & 0x03ffffffffffffffull) * capacity) >> 58);
 }
-static inline uint64_t *infos_of(shard *s) { return s->keys + s->capacity; }
 static inline uint64_t bytes_for(uint64_t capacity) { return (capacity * 16 + PAGE - 1) & ~(PAGE - 1); }
 static inline uint64_t key_address(uint64_t key) { return (key >> 20) << 4; }
 static inline uint64_t pack_info(const mp_live_info *i) {
@@ -48,11 +57,10 @@ static inline void unpack(uint64_t key, uint64_t info, mp_live_info *out) {
   out->born_us = info & MP_BORN_MASK;
 }
 
-static void place(uint64_t *keys, uint64_t *infos, uint64_t capacity, uint64_t key, uint64_t info) {
-  uint64_t i = home(hash(key_address(key)), capacity);
-  while (keys[i] != 0) i = i + 1 == capacity ? 0 : i + 1;
-  keys[i] = key;
-  infos[i] = info;
+static void place(entry *entries, uint64_t capacity, entry e) {
+  uint64_t i = home(hash(key_address(e.key)), capacity);
+  while (entries[i].key != 0) i = i + 1 == capacity ? 0 : i + 1;
+  entries[i] = e;
 }
 
 // Moves the shard into a table 1.5 times larger (the first one fills a page).
@@ -61,69 +69,66 @@ static int grow(shard *s) {
   capacity = bytes_for(capacity) / 16;  // use the whole last page
   void *m = mmap(NULL, bytes_for(capacity), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) return 0;
-  uint64_t *keys = m;
-  uint64_t *infos = keys + capacity;
-  uint64_t *old_infos = s->keys ? infos_of(s) : NULL;
+  entry *entries = m;
   for (uint64_t i = 0; i < s->capacity; i++)
-    if (s->keys[i]) place(keys, infos, capacity, s->keys[i], old_infos[i]);
-  if (s->keys) munmap(s->keys, bytes_for(s->capacity));
-  s->keys = keys;
+    if (s->entries[i].key) place(entries, capacity, s->entries[i]);
+  if (s->entries) munmap(s->entries, bytes_for(s->capacity));
+  s->entries = entries;
   s->capacity = capacity;
   return 1;
 }
 
 int memprof_live_put(uint64_t p, const mp_live_info *info, mp_live_info *previous) {
   uint64_t h = hash(p);
-  shard *s = shard_of(h);
+  shard *s = shard_of(p);
   mp_lock_take(&s->lock);
   if ((s->count + 1) * 5 > s->capacity * 4 && !grow(s)) {
     mp_lock_give(&s->lock);
     return -1;
   }
-  uint64_t *keys = s->keys, *infos = infos_of(s);
+  entry *e = s->entries;
   uint64_t i = home(h, s->capacity);
-  while (keys[i] != 0 && key_address(keys[i]) != p) i = i + 1 == s->capacity ? 0 : i + 1;
-  int replaced = keys[i] != 0;
-  if (replaced) unpack(keys[i], infos[i], previous);
+  while (e[i].key != 0 && key_address(e[i].key) != p) i = i + 1 == s->capacity ? 0 : i + 1;
+  int replaced = e[i].key != 0;
+  if (replaced) unpack(e[i].key, e[i].info, previous);
   else s->count++;
-  keys[i] = (p >> 4) << 20 | (info->bucket & 0xfffff);
-  infos[i] = pack_info(info);
+  e[i].key = (p >> 4) << 20 | (info->bucket & 0xfffff);
+  e[i].info = pack_info(info);
   mp_lock_give(&s->lock);
   return replaced;
 }
 
 int memprof_live_take(uint64_t p, mp_live_info *out) {
   uint64_t h = hash(p);
-  shard *s = shard_of(h);
+  shard *s = shard_of(p);
   mp_lock_take(&s->lock);
   uint64_t capacity = s->capacity;
   if (capacity == 0) {
     mp_lock_give(&s->lock);
     return 0;
   }
-  uint64_t *keys = s->keys, *infos = infos_of(s);
+  entry *e = s->entries;
   uint64_t i = home(h, capacity);
-  while (key_address(keys[i]) != p) {
-    if (keys[i] == 0) {
+  while (key_address(e[i].key) != p) {
+    if (e[i].key == 0) {
       mp_lock_give(&s->lock);
       return 0;
     }
     i = i + 1 == capacity ? 0 : i + 1;
   }
-  unpack(keys[i], infos[i], out);
+  unpack(e[i].key, e[i].info, out);
   // Backward shift: an entry further along the run moves into the hole unless its home lies
   // cyclically within (hole, entry].
-  for (uint64_t j = i + 1 == capacity ? 0 : i + 1; keys[j] != 0; j = j + 1 == capacity ? 0 : j + 1) {
-    uint64_t k = home(hash(key_address(keys[j])), capacity);
+  for (uint64_t j = i + 1 == capacity ? 0 : i + 1; e[j].key != 0; j = j + 1 == capacity ? 0 : j + 1) {
+    uint64_t k = home(hash(key_address(e[j].key)), capacity);
     // Cyclic distances without a division (j, k, i < capacity).
     uint64_t from_home = j >= k ? j - k : j + capacity - k, from_hole = j >= i ? j - i : j + capacity - i;
     if (from_home >= from_hole) {
-      keys[i] = keys[j];
-      infos[i] = infos[j];
+      e[i] = e[j];
       i = j;
     }
   }
-  keys[i] = 0;
+  e[i].key = 0;
   s->count--;
   mp_lock_give(&s->lock);
   return 1;
