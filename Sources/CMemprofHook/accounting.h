@@ -88,10 +88,10 @@ HIDDEN void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, 
 
 /// Accounts a block glibc just returned (p may be NULL) and returns it.
 HOOK_TEXT static inline __attribute__((always_inline)) void *memprof_account_alloc(void *p, size_t requested) {
-  memprof_slot *s = memprof_t_slot;
   // The interposer's return address is the caller even when its code has no frame pointer.
-  if (UNLIKELY(p == NULL || (uintptr_t)s <= SLOT_SENTINEL_MAX))
-    return memprof_alloc_slow(p, requested, __builtin_return_address(0));
+  if (UNLIKELY(p == NULL)) return memprof_alloc_slow(p, requested, __builtin_return_address(0));
+  memprof_slot *s = memprof_t_slot;
+  if (UNLIKELY((uintptr_t)s <= SLOT_SENTINEL_MAX)) return memprof_alloc_slow(p, requested, __builtin_return_address(0));
   size_t head = memprof_chunk_head(p);
   if (UNLIKELY(head & MEMPROF_CHUNK_MMAPPED))
     return memprof_alloc_slow(p, requested, __builtin_return_address(0));
@@ -112,9 +112,18 @@ HOOK_TEXT static inline __attribute__((always_inline)) void *memprof_account_all
 
 /// Accounts a block about to be given back, then gives it back to glibc.
 HOOK_TEXT static inline __attribute__((always_inline)) void memprof_account_free_and_free(void *p) {
+  if (UNLIKELY(p == NULL)) {
+    __libc_free(p);
+    return;
+  }
   memprof_slot *s = memprof_t_slot;
-  // A block whose filter slot counts a live sampled block may be one: the slow path looks.
-  if (UNLIKELY(p == NULL || (uintptr_t)s <= SLOT_SENTINEL_MAX || memprof_g_sample_filter[memprof_filter_slot(p)])) {
+  if (UNLIKELY((uintptr_t)s <= SLOT_SENTINEL_MAX)) {
+    memprof_free_slow(p);
+    return;
+  }
+  // A block the filter may hold as a live sampled block may be one: the slow path looks.
+  uint16_t word = memprof_g_sample_filter[memprof_filter_slot(p)];
+  if (UNLIKELY(word != 0) && memprof_filter_word_may_hold(word, p)) {
     memprof_free_slow(p);
     return;
   }

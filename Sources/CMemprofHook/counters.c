@@ -235,7 +235,7 @@ void *memprof_alloc_settle(void *p, memprof_slot *s, int64_t unflushed) {
 }
 
 void memprof_forget_if_sampled(void *p) {
-  if (memprof_g_sample_filter[memprof_filter_slot(p)]) memprof_sample_forget(p);
+  if (memprof_filter_may_hold(p)) memprof_sample_forget(p);
 }
 
 HOOK_TEXT void memprof_free_slow(void *p) {

@@ -94,6 +94,14 @@ static inline uint64_t generation_key(uint32_t generation) {
   return generation ? (uint64_t)generation * 0xC2B2AE3D27D4EB4Full : 0;
 }
 
+// Compared here rather than with memcmp (no call through the PLT on every sample), two
+// words at a time without a branch per word.
+static inline int same_pcs(const uint64_t *a, const uint64_t *b, uint32_t depth) {
+  uint64_t differ = 0;
+  for (uint32_t i = 0; i < depth; i++) differ |= a[i] ^ b[i];
+  return differ == 0;
+}
+
 // The stack's id, or 0 with *slot set to the empty index slot where it would go.
 static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint64_t h, uint32_t *slot) {
   uint32_t mask = MP_STACKS * 2 - 1;
@@ -107,7 +115,7 @@ static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
     uint64_t stored = st->hash;
     if ((stored == h ||
          stored == (h ^ generation_key(__atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE)))) &&
-        st->depth == depth && memcmp(&sp->pcs[st->offset_plus_one - 1], pcs, depth * sizeof *pcs) == 0)
+        st->depth == depth && same_pcs(&sp->pcs[st->offset_plus_one - 1], pcs, depth))
       return id;
   }
 }
@@ -115,11 +123,24 @@ static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
 static uint32_t stack_generation(const uint64_t *pcs, uint32_t depth, uint32_t generation);
 static void memprof_modules_cover(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint32_t generation);
 
+// The tables are sparse mappings: the first write to a page faults. Adding zero to a word of
+// each page about to be written takes that fault before the intern lock, not while holding
+// it (a thread that faults, or is preempted, under the lock makes the others spin and yield).
+static inline void prefault(void *word) { __atomic_fetch_add((uint64_t *)word, 0, __ATOMIC_RELAXED); }
+static inline void prefault32(uint32_t *word) { __atomic_fetch_add(word, 0, __ATOMIC_RELAXED); }
+
 static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth) {
   uint64_t h = stack_hash(pcs, depth);
   uint32_t slot;
   uint32_t id = stack_lookup(sp, pcs, depth, h, &slot);
   if (id) return id;
+  uint64_t used = LOAD(&sp->stacks_used), pcs_used = LOAD(&sp->pcs_used);
+  if (used < MP_STACKS && pcs_used + depth <= MP_PCS) {
+    prefault32(&g_stack_index[slot]);
+    prefault(&sp->stacks[used].hash);
+    prefault(&sp->pcs[pcs_used]);
+    if (depth) prefault(&sp->pcs[pcs_used + depth - 1]);
+  }
   mp_lock_take(&sp->intern);
   id = stack_lookup(sp, pcs, depth, h, &slot);  // another thread may have added it
   if (id == 0 && sp->stacks_used < MP_STACKS && sp->pcs_used + depth <= MP_PCS) {
@@ -159,6 +180,11 @@ static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size
   uint32_t slot;
   uint32_t id = bucket_lookup(sp, stack, size, thread, type, &slot);
   if (id) return id;
+  uint64_t used = LOAD(&sp->buckets_used);
+  if (used < MP_BUCKETS) {
+    prefault32(&g_bucket_index[slot]);
+    prefault(&sp->buckets[used].reserved[0]);
+  }
   mp_lock_take(&sp->intern);
   id = bucket_lookup(sp, stack, size, thread, type, &slot);
   if (id == 0 && sp->buckets_used < MP_BUCKETS) {
@@ -175,18 +201,25 @@ static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size
   return id;
 }
 
-// Filter slots count live sampled blocks; 65535 sticks (those frees always look up).
-#define MP_FILTER_STUCK 0xffff
+// The filter word of a page (see live_table.h): a lone block's tag, or a count. A count
+// that falls back to 1 stays a count (which block is left is not known): the page's frees
+// look up until it is empty again.
 static void filter_add(const void *p) {
   uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
-  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
-  while (v < MP_FILTER_STUCK && !__atomic_compare_exchange_n(f, &v, (uint16_t)(v + 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
+  do {
+    if (v == MP_FILTER_STUCK) return;
+    next = v == 0 ? memprof_filter_tag(p) : (v & MP_FILTER_MANY) ? (uint16_t)(v + 1) : (uint16_t)(MP_FILTER_MANY | 2);
+  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
 static void filter_remove(const void *p) {
   uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
-  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
-  while (v > 0 && v < MP_FILTER_STUCK && !__atomic_compare_exchange_n(f, &v, (uint16_t)(v - 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
+  do {
+    if (v == 0 || v == MP_FILTER_STUCK) return;
+    next = (v & MP_FILTER_MANY) && v != (MP_FILTER_MANY | 1) ? (uint16_t)(v - 1) : 0;
+  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
 // ---- modules: the parent cannot read /proc/PID/maps after the child has ended, and no one
@@ -222,14 +255,16 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
   uint32_t depth = memprof_capture_stack(frame, top, (uintptr_t)ret, pcs);
   memprof_sampler *sp = sampler_for_writing();
   if (sp != NULL) {
-    if (LOAD(&sp->start_time_ns) == 0) {
+    if (UNLIKELY(LOAD(&sp->start_time_ns) == 0)) {
       struct timespec ts;
       clock_gettime(CLOCK_REALTIME, &ts);
       uint64_t zero = 0;
       __atomic_compare_exchange_n(&sp->start_time_ns, &zero, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
                                   0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
     }
-    STORE(&sp->rate, LOAD(&memprof_g_rate));
+    // Written only when it changed: every thread reads this line on every sample.
+    int64_t rate = LOAD(&memprof_g_rate);
+    if (UNLIKELY(LOAD(&sp->rate) != rate)) STORE(&sp->rate, rate);
     uint32_t stack = intern_stack(sp, pcs, depth);
     uint32_t bucket = stack ? intern_bucket(sp, stack, usable, memprof_thread_label(sp, s), 0) : 0;
     memprof_state *st = memprof_g_state;
@@ -280,7 +315,9 @@ HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, 
     return;
   }
   s->until_sample = memprof_next_interval(s);
-  if (t_in_sampler) return;  // a signal handler that allocates while this thread samples
+  // A rate change sets every countdown to 0; when sampling was just turned off, the
+  // allocation that finds it is not a sample.
+  if (UNLIKELY(s->until_sample == INT64_MAX) || t_in_sampler) return;  // (or a signal handler allocating while this thread samples)
   record(p, usable, s, s->stack_top, frame, ret);
 }
 
@@ -313,13 +350,13 @@ int memprof_sample_forget(void *p) {
   if (found) {
     mp_bucket *b = &sp->buckets[info.bucket - 1];
     unsigned c = lifetime_class((monotonic_us() - info.born_us) & MP_BORN_MASK);
-    ADD(&b->freed_by_lifetime[c], 1);
+    ADD(&b->by_lifetime[c].freed, 1);
     // A temporary: freed by the thread that allocated it before it allocated anything else.
     memprof_slot *s = memprof_thread_slot();
     memprof_state *st = memprof_g_state;
     if ((uintptr_t)s > 1 && info.slot != MP_NO_SLOT && s == &st->slots[info.slot] &&
         (uint16_t)s->allocations == info.serial)
-      ADD(&b->temporaries_by_lifetime[c], 1);
+      ADD(&b->by_lifetime[c].temporaries, 1);
     ADD(&b->frees, 1);
     filter_remove(p);
   }

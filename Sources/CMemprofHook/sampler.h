@@ -27,7 +27,12 @@
 typedef struct mp_stack { uint64_t hash; uint32_t offset_plus_one; uint32_t depth; uint32_t generation, pad; } mp_stack;
 #define MP_THREAD_NAMES 4096             // distinct thread labels (then "other")
 
-/// One (stack, block size, thread, type) bucket. Counts are atomic adds.
+/// Freed sampled blocks of one lifetime class, and of them the temporaries (one cache line
+/// holds both: a free touches it and the bucket's first line).
+typedef struct mp_lifetime_count { uint64_t freed, temporaries; } mp_lifetime_count;
+
+/// One (stack, block size, thread, type) bucket. Counts are atomic adds. The key and the
+/// allocation and free counts share the first line: a sample touches that one only.
 typedef struct mp_bucket {
   uint32_t stack_plus_one;
   uint32_t thread;                // index into thread_names
@@ -35,16 +40,18 @@ typedef struct mp_bucket {
   uint64_t type;                  // Swift metadata once the census typed the block, else 0
   uint64_t allocs, frees;
   uint64_t peak_inuse;            // allocs - frees when the heap was last copied at its peak
-  uint64_t freed_by_lifetime[MEMPROF_LIFETIME_CLASSES];
-  uint64_t temporaries_by_lifetime[MEMPROF_LIFETIME_CLASSES];
-} mp_bucket;
+  uint64_t reserved[2];
+  mp_lifetime_count by_lifetime[MEMPROF_LIFETIME_CLASSES];
+} __attribute__((aligned(64))) mp_bucket;
 
 typedef struct memprof_sampler {
+  // Read by every sample, written almost never: a line of their own.
   uint64_t magic;
-  mp_lock intern;                 // held to add a stack, a bucket or modules, and to copy
-  uint32_t pad;
   int64_t rate;                   // the rate in force (copied for readers of the file)
   uint64_t start_time_ns;         // CLOCK_REALTIME when sampling began
+  // Written by every new stack or bucket.
+  mp_lock intern __attribute__((aligned(64)));  // held to add a stack, a bucket or modules, and to copy
+  uint32_t pad;
   uint64_t stacks_used, pcs_used, buckets_used;
   uint64_t modules_generation;    // the module generation the modules were last re-read in
   uint64_t dropped_samples;       // samples lost because a table was full or memory ran out

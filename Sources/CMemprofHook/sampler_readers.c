@@ -52,8 +52,8 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
                                    .thread = b->thread, .generation = st->generation,
                                    .peak_inuse = LOAD(&b->peak_inuse), .type = b->type};
       for (int c = 0; c < MEMPROF_LIFETIME_CLASSES; c++) {
-        out->freed_by_lifetime[c] = LOAD(&b->freed_by_lifetime[c]);
-        out->temporaries_by_lifetime[c] = LOAD(&b->temporaries_by_lifetime[c]);
+        out->freed_by_lifetime[c] = LOAD(&b->by_lifetime[c].freed);
+        out->temporaries_by_lifetime[c] = LOAD(&b->by_lifetime[c].temporaries);
       }
 
     }

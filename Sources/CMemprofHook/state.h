@@ -7,7 +7,7 @@
 
 #define MEMPROF_SLOTS 4096
 #define MEMPROF_MAGIC 0x4d454d50524f4631ull /* "MEMPROF1" */
-#define MEMPROF_VERSION 5u  /* 3: slot lines; type census; 4: module generations; 5: all */
+#define MEMPROF_VERSION 6u  /* 3: slot lines; type census; 4: module generations; 5: all; 6: bucket lines */
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -125,7 +125,7 @@ static void resolve_pending(mp_type_table *t) {
   uint64_t m = ((uint64_t *)p)[0];
   count_alloc(t, m, memprof_block_size(p));
   // A sampled block: its sample gets the type (the `type` label of the profile).
-  if (memprof_g_sample_filter[memprof_filter_slot(p)]) memprof_sample_set_type(p, m);
+  if (memprof_filter_may_hold(p)) memprof_sample_set_type(p, m);
   memprof_mark_take(p, MP_MARK_PENDING);
   __atomic_store_n(&t->pending, 0, __ATOMIC_RELEASE);
 }

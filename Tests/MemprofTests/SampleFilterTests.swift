@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Memprof
+import MemprofProfile
+import XCTest
+
+/// free() asks the live table only when the page's filter word may hold the block: a page
+/// with one live sampled block names its granule, a page with more counts them. Whatever
+/// the word says, a sampled block leaves inuse exactly when it is freed, and its unsampled
+/// neighbours' frees do not touch it.
+final class SampleFilterTests: XCTestCase {
+    private var savedRate: Int64 = 0
+    override func setUp() { savedRate = HeapProfile.samplingRate }
+    override func tearDown() { HeapProfile.samplingRate = savedRate }
+
+    private func inuse(_ function: String) throws -> Int64 {
+        let profile = try HeapProfile.snapshot()
+        let functions = Dictionary(uniqueKeysWithValues: profile.functions.map { ($0.id, $0.name) })
+        let locations = Dictionary(uniqueKeysWithValues: profile.locations.map { ($0.id, $0) })
+        let index = try XCTUnwrap(profile.sampleTypes.firstIndex { $0.type == "inuse_objects" })
+        return profile.samples.filter { sample in
+            sample.locationIDs.contains { id in
+                locations[id]?.lines.contains { functions[$0.functionID]?.contains(function) == true } == true
+            }
+        }.reduce(0) { $0 + $1.values[index] }
+    }
+
+    private static func page(_ p: UnsafeMutableRawPointer) -> UInt { UInt(bitPattern: p) >> 12 }
+
+    /// One allocation sequence, nothing else allocating between its calls: a lone sampled
+    /// block with unsampled neighbours, a page and more of unsampled blocks, then two sampled
+    /// blocks in one page with unsampled blocks between and after them. 2,000 unsampled
+    /// blocks first empty glibc's caches of this size, so the rest come one after another.
+    private struct Layout {
+        var drain: [UnsafeMutableRawPointer] = []
+        var lone: UnsafeMutableRawPointer? = nil
+        var loneNeighbours: [UnsafeMutableRawPointer] = []
+        var gap: [UnsafeMutableRawPointer] = []
+        var first: UnsafeMutableRawPointer? = nil
+        var second: UnsafeMutableRawPointer? = nil
+        var pairNeighbours: [UnsafeMutableRawPointer] = []
+        var unsampled: [UnsafeMutableRawPointer] { drain + loneNeighbours + gap + pairNeighbours }
+    }
+
+    private func allocateLayout() -> Layout {
+        var l = Layout()
+        l.drain.reserveCapacity(2000)
+        l.loneNeighbours.reserveCapacity(4)
+        l.gap.reserveCapacity(70)
+        l.pairNeighbours.reserveCapacity(6)
+        HeapProfile.samplingRate = 0
+        for _ in 0..<2000 { l.drain.append(malloc(48)!) }
+        HeapProfile.samplingRate = 1
+        l.lone = sampleFilterLone()
+        HeapProfile.samplingRate = 0
+        for _ in 0..<3 { l.loneNeighbours.append(malloc(48)!) }
+        for _ in 0..<70 { l.gap.append(malloc(48)!) }  // past the lone block's page
+        HeapProfile.samplingRate = 1
+        l.first = sampleFilterSecond()
+        HeapProfile.samplingRate = 0
+        for _ in 0..<2 { l.pairNeighbours.append(malloc(48)!) }
+        HeapProfile.samplingRate = 1
+        l.second = sampleFilterSecond()
+        HeapProfile.samplingRate = 0
+        for _ in 0..<2 { l.pairNeighbours.append(malloc(48)!) }
+        return l
+    }
+
+    func testLoneAndSharedPagesKeepSampledBlocksExact() throws {
+        let baseLone = try inuse("sampleFilterLone"), baseSecond = try inuse("sampleFilterSecond")
+        // A page boundary between the two sampled blocks (about 1 in 20) means another try.
+        var layout = allocateLayout()
+        for _ in 0..<20 where Self.page(layout.first!) != Self.page(layout.second!) {
+            for p in layout.unsampled + [layout.lone!, layout.first!, layout.second!] { free(p) }
+            layout = allocateLayout()
+        }
+        let lone = try XCTUnwrap(layout.lone), first = try XCTUnwrap(layout.first), second = try XCTUnwrap(layout.second)
+        XCTAssertEqual(Self.page(first), Self.page(second), "two sampled blocks in one page")
+        XCTAssertNotEqual(Self.page(lone), Self.page(first), "the lone sampled block has a page of its own")
+        let loneNeighbours = layout.loneNeighbours.filter { Self.page($0) == Self.page(lone) }
+        let pairNeighbours = layout.pairNeighbours.filter { Self.page($0) == Self.page(first) }
+        XCTAssertFalse(loneNeighbours.isEmpty, "blocks after the lone one share its page")
+        XCTAssertFalse(pairNeighbours.isEmpty)
+        XCTAssertEqual(try inuse("sampleFilterLone") - baseLone, 1)
+        XCTAssertEqual(try inuse("sampleFilterSecond") - baseSecond, 2)
+
+        // The lone block's neighbours are freed: it stays live, and leaves inuse at its free.
+        for p in loneNeighbours { free(p) }
+        XCTAssertEqual(try inuse("sampleFilterLone") - baseLone, 1)
+        free(lone)
+        XCTAssertEqual(try inuse("sampleFilterLone") - baseLone, 0)
+
+        // A page with two: a neighbour's free leaves both; each leaves inuse at its own free.
+        for p in pairNeighbours { free(p) }
+        XCTAssertEqual(try inuse("sampleFilterSecond") - baseSecond, 2)
+        free(first)
+        XCTAssertEqual(try inuse("sampleFilterSecond") - baseSecond, 1)
+        free(second)
+        XCTAssertEqual(try inuse("sampleFilterSecond") - baseSecond, 0)
+        let freed = Set(loneNeighbours + pairNeighbours)
+        for p in layout.unsampled where !freed.contains(p) { free(p) }
+    }
+}
+
+@inline(never)
+func sampleFilterLone() -> UnsafeMutableRawPointer { malloc(48)! }
+
+@inline(never)
+func sampleFilterSecond() -> UnsafeMutableRawPointer { malloc(48)! }
