@@ -18,6 +18,7 @@
 #include "stack_capture.h"
 #include "live_table.h"
 #include "unwind_cache.h"
+#include "id_index.h"
 
 memprof_sampler *memprof_g_sampler;
 static memprof_sampler *g_shared_sampler;  // inside the shared file, if any
@@ -25,6 +26,10 @@ static memprof_sampler *g_shared_sampler;  // inside the shared file, if any
 // not wait for the lock its own thread holds (it is counted, not sampled).
 static __thread int t_in_sampler __attribute__((tls_model("initial-exec")));
 extern void *__libc_stack_end;
+
+// Stacks and buckets are dense arrays, appended under the intern lock; their hash indexes
+// (id_index.h) are read without a lock.
+static mp_index_ref g_stack_index, g_bucket_index;
 
 // ---- fork: every lock is taken before and given back after, in parent and child, so a
 // child never inherits a lock some other thread of its parent held.
@@ -44,6 +49,9 @@ static void after_fork_child(void) {
     memprof_g_sampler = NULL;
     g_shared_sampler = NULL;
     memprof_g_rate = 0;
+    // Their ids are the parent's file's: a sampler of the child's own starts empty.
+    g_stack_index.current = NULL;
+    g_bucket_index.current = NULL;
   }
   after_fork();
 }
@@ -75,10 +83,6 @@ static uint64_t mix(uint64_t h) {
   return h;
 }
 
-// Stacks and buckets are dense arrays, appended under the intern lock; their hash indexes
-// are open-addressed tables of ids (0 = empty), read without a lock.
-static uint32_t g_stack_index[MP_STACKS * 2];
-static uint32_t g_bucket_index[MP_BUCKETS * 2];
 
 // A multiply per frame (its position folds in through the chain), one mix at the end.
 static uint64_t stack_hash(const uint64_t *pcs, uint32_t depth) {
@@ -102,11 +106,12 @@ static inline int same_pcs(const uint64_t *a, const uint64_t *b, uint32_t depth)
   return differ == 0;
 }
 
-// The stack's id, or 0 with *slot set to the empty index slot where it would go.
-static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint64_t h, uint32_t *slot) {
-  uint32_t mask = MP_STACKS * 2 - 1;
-  for (uint32_t probe = (uint32_t)h & mask;; probe = (probe + 1) & mask) {
-    uint32_t id = __atomic_load_n(&g_stack_index[probe], __ATOMIC_ACQUIRE);
+// The stack's id in index ix, or 0 with *slot set to the empty slot where it would go.
+static uint32_t stack_lookup(memprof_sampler *sp, mp_index *ix, const uint64_t *pcs, uint32_t depth, uint64_t h,
+                             uint64_t *slot) {
+  if (ix == NULL) return 0;
+  for (uint64_t probe = h & ix->mask;; probe = (probe + 1) & ix->mask) {
+    uint32_t id = __atomic_load_n(&ix->slots[probe], __ATOMIC_ACQUIRE);
     if (id == 0) {
       *slot = probe;
       return 0;
@@ -120,6 +125,12 @@ static uint32_t stack_lookup(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
   }
 }
 
+// The index hash of stack `id` (its stored hash has its generation's key in it).
+static uint64_t stack_index_hash(void *ctx, uint32_t id) {
+  const mp_stack *st = &((memprof_sampler *)ctx)->stacks[id - 1];
+  return st->hash ^ generation_key(st->generation);
+}
+
 static uint32_t stack_generation(const uint64_t *pcs, uint32_t depth, uint32_t generation);
 static void memprof_modules_cover(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth, uint32_t generation);
 
@@ -131,19 +142,21 @@ static inline void prefault32(uint32_t *word) { __atomic_fetch_add(word, 0, __AT
 
 static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth) {
   uint64_t h = stack_hash(pcs, depth);
-  uint32_t slot;
-  uint32_t id = stack_lookup(sp, pcs, depth, h, &slot);
+  uint64_t slot = 0;
+  mp_index *ix = mp_index_load(&g_stack_index);
+  uint32_t id = stack_lookup(sp, ix, pcs, depth, h, &slot);
   if (id) return id;
   uint64_t used = LOAD(&sp->stacks_used), pcs_used = LOAD(&sp->pcs_used);
   if (used < MP_STACKS && pcs_used + depth <= MP_PCS) {
-    prefault32(&g_stack_index[slot]);
+    if (ix) prefault32(&ix->slots[slot]);
     prefault(&sp->stacks[used].hash);
     prefault(&sp->pcs[pcs_used]);
     if (depth) prefault(&sp->pcs[pcs_used + depth - 1]);
   }
   mp_lock_take(&sp->intern);
-  id = stack_lookup(sp, pcs, depth, h, &slot);  // another thread may have added it
-  if (id == 0 && sp->stacks_used < MP_STACKS && sp->pcs_used + depth <= MP_PCS) {
+  ix = mp_index_make_room(&g_stack_index, MP_STACKS * 2, stack_index_hash, sp);
+  id = stack_lookup(sp, ix, pcs, depth, h, &slot);  // another thread may have added it
+  if (id == 0 && ix && sp->stacks_used < MP_STACKS && sp->pcs_used + depth <= MP_PCS) {
     uint32_t generation = stack_generation(pcs, depth, __atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE));
     memprof_modules_cover(sp, pcs, depth, generation);
     mp_stack *st = &sp->stacks[sp->stacks_used];
@@ -155,18 +168,26 @@ static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
     __atomic_store_n(&sp->pcs_used, sp->pcs_used + depth, __ATOMIC_RELEASE);
     id = (uint32_t)sp->stacks_used + 1;
     __atomic_store_n(&sp->stacks_used, sp->stacks_used + 1, __ATOMIC_RELEASE);
-    __atomic_store_n(&g_stack_index[slot], id, __ATOMIC_RELEASE);
+    mp_index_add(ix, slot, id);
   }
   mp_lock_give(&sp->intern);
   return id;
 }
 
-static uint32_t bucket_lookup(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread, uint64_t type,
-                              uint32_t *slot) {
-  uint32_t mask = MP_BUCKETS * 2 - 1;
-  uint64_t h = mix((stack * 0x9E3779B97F4A7C15ull ^ size) + ((uint64_t)thread << 40) + type * 0xff51afd7ed558ccdull);
-  for (uint32_t probe = (uint32_t)h & mask;; probe = (probe + 1) & mask) {
-    uint32_t id = __atomic_load_n(&g_bucket_index[probe], __ATOMIC_ACQUIRE);
+static uint64_t bucket_hash(uint32_t stack, uint64_t size, uint32_t thread, uint64_t type) {
+  return mix((stack * 0x9E3779B97F4A7C15ull ^ size) + ((uint64_t)thread << 40) + type * 0xff51afd7ed558ccdull);
+}
+
+static uint64_t bucket_index_hash(void *ctx, uint32_t id) {
+  const mp_bucket *b = &((memprof_sampler *)ctx)->buckets[id - 1];
+  return bucket_hash(b->stack_plus_one, b->size, b->thread, b->type);
+}
+
+static uint32_t bucket_lookup(memprof_sampler *sp, mp_index *ix, uint32_t stack, uint64_t size, uint32_t thread,
+                              uint64_t type, uint64_t *slot) {
+  if (ix == NULL) return 0;
+  for (uint64_t probe = bucket_hash(stack, size, thread, type) & ix->mask;; probe = (probe + 1) & ix->mask) {
+    uint32_t id = __atomic_load_n(&ix->slots[probe], __ATOMIC_ACQUIRE);
     if (id == 0) {
       *slot = probe;
       return 0;
@@ -177,17 +198,19 @@ static uint32_t bucket_lookup(memprof_sampler *sp, uint32_t stack, uint64_t size
 }
 
 static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread, uint64_t type) {
-  uint32_t slot;
-  uint32_t id = bucket_lookup(sp, stack, size, thread, type, &slot);
+  uint64_t slot = 0;
+  mp_index *ix = mp_index_load(&g_bucket_index);
+  uint32_t id = bucket_lookup(sp, ix, stack, size, thread, type, &slot);
   if (id) return id;
   uint64_t used = LOAD(&sp->buckets_used);
   if (used < MP_BUCKETS) {
-    prefault32(&g_bucket_index[slot]);
+    if (ix) prefault32(&ix->slots[slot]);
     prefault(&sp->buckets[used].reserved[0]);
   }
   mp_lock_take(&sp->intern);
-  id = bucket_lookup(sp, stack, size, thread, type, &slot);
-  if (id == 0 && sp->buckets_used < MP_BUCKETS) {
+  ix = mp_index_make_room(&g_bucket_index, MP_BUCKETS * 2, bucket_index_hash, sp);
+  id = bucket_lookup(sp, ix, stack, size, thread, type, &slot);
+  if (id == 0 && ix && sp->buckets_used < MP_BUCKETS) {
     mp_bucket *b = &sp->buckets[sp->buckets_used];
     b->stack_plus_one = stack;
     b->size = size;
@@ -195,7 +218,7 @@ static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size
     b->type = type;
     id = (uint32_t)sp->buckets_used + 1;
     __atomic_store_n(&sp->buckets_used, sp->buckets_used + 1, __ATOMIC_RELEASE);
-    __atomic_store_n(&g_bucket_index[slot], id, __ATOMIC_RELEASE);
+    mp_index_add(ix, slot, id);
   }
   mp_lock_give(&sp->intern);
   return id;
@@ -378,4 +401,6 @@ void memprof_sampler_init(memprof_sampler *in_shared_file) {
   pthread_atfork(before_fork, after_fork, after_fork_child);
 }
 
-uint64_t memprof_sampler_index_bytes(void) { return sizeof g_stack_index + sizeof g_bucket_index; }
+uint64_t memprof_sampler_index_bytes(void) {
+  return LOAD(&g_stack_index.mapped) + LOAD(&g_bucket_index.mapped);
+}

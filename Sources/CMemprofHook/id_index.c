@@ -1,0 +1,30 @@
+// Growing the sampler's id indexes (see id_index.h).
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include "id_index.h"
+
+#define FIRST_SLOTS 4096u
+
+mp_index *mp_index_make_room(mp_index_ref *r, uint64_t max_slots, uint64_t (*hash_of)(void *ctx, uint32_t id),
+                             void *ctx) {
+  mp_index *cur = r->current;
+  uint64_t slots = cur ? cur->mask + 1 : 0;
+  if (cur && (cur->count + 1) * 2 <= slots) return cur;
+  uint64_t grown = cur ? slots * 2 : FIRST_SLOTS;
+  if (grown > max_slots) return cur && cur->count + 1 < slots ? cur : NULL;
+  uint64_t bytes = sizeof(mp_index) + grown * sizeof(uint32_t);
+  void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) return cur && cur->count + 1 < slots ? cur : NULL;
+  mp_index *ix = m;
+  ix->mask = grown - 1;
+  uint64_t count = cur ? cur->count : 0;
+  for (uint32_t id = 1; id <= count; id++) {
+    uint64_t probe = hash_of(ctx, id) & ix->mask;
+    while (ix->slots[probe] != 0) probe = (probe + 1) & ix->mask;
+    ix->slots[probe] = id;
+  }
+  ix->count = count;
+  r->mapped += bytes;
+  __atomic_store_n(&r->current, ix, __ATOMIC_RELEASE);
+  return ix;
+}
