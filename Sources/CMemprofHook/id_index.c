@@ -19,9 +19,9 @@ mp_index *mp_index_make_room(mp_index_ref *r, uint64_t max_slots, uint64_t (*has
   ix->mask = grown - 1;
   uint64_t count = cur ? cur->count : 0;
   for (uint32_t id = 1; id <= count; id++) {
-    uint64_t probe = hash_of(ctx, id) & ix->mask;
+    uint64_t hash = hash_of(ctx, id), probe = hash & ix->mask;
     while (ix->slots[probe] != 0) probe = (probe + 1) & ix->mask;
-    ix->slots[probe] = id;
+    ix->slots[probe] = mp_index_entry(id, hash);
   }
   ix->count = count;
   r->mapped += bytes;

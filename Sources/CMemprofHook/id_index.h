@@ -14,8 +14,14 @@
 typedef struct mp_index {
   uint64_t mask;       // slots - 1 (a power of two)
   uint64_t count;      // ids in it
-  uint32_t slots[];    // id, 0 = empty
+  uint32_t slots[];    // 0 = empty, else an entry: the id (< 2^20), and 12 bits of its hash
 } mp_index;
+
+/// A slot holds the id with the top 12 bits of its hash, so a probe that meets another id
+/// almost never reads that id's entry (a line the sample has no other use for).
+static inline uint32_t mp_index_entry(uint32_t id, uint64_t hash) { return id | (uint32_t)(hash >> 52) << 20; }
+static inline uint32_t mp_index_id(uint32_t entry) { return entry & 0xfffff; }
+static inline int mp_index_may_be(uint32_t entry, uint64_t hash) { return entry >> 20 == (uint32_t)(hash >> 52); }
 
 typedef struct mp_index_ref {
   mp_index *current;   // NULL until the first id
@@ -29,9 +35,10 @@ static inline mp_index *mp_index_load(mp_index_ref *r) { return __atomic_load_n(
 /// no table can hold another id (`max_slots` reached, or no memory).
 HIDDEN mp_index *mp_index_make_room(mp_index_ref *r, uint64_t max_slots, uint64_t (*hash_of)(void *ctx, uint32_t id),
                                     void *ctx);
-/// Under the owner's lock: adds `id` in the empty slot a lookup of this table found.
-static inline void mp_index_add(mp_index *ix, uint64_t slot, uint32_t id) {
-  __atomic_store_n(&ix->slots[slot], id, __ATOMIC_RELEASE);
+/// Under the owner's lock: adds `id`, of hash `hash`, in the empty slot a lookup of this
+/// table found.
+static inline void mp_index_add(mp_index *ix, uint64_t slot, uint32_t id, uint64_t hash) {
+  __atomic_store_n(&ix->slots[slot], mp_index_entry(id, hash), __ATOMIC_RELEASE);
   ix->count++;
 }
 #endif

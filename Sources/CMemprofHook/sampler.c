@@ -111,11 +111,13 @@ static uint32_t stack_lookup(memprof_sampler *sp, mp_index *ix, const uint64_t *
                              uint64_t *slot) {
   if (ix == NULL) return 0;
   for (uint64_t probe = h & ix->mask;; probe = (probe + 1) & ix->mask) {
-    uint32_t id = __atomic_load_n(&ix->slots[probe], __ATOMIC_ACQUIRE);
-    if (id == 0) {
+    uint32_t entry = __atomic_load_n(&ix->slots[probe], __ATOMIC_ACQUIRE);
+    if (entry == 0) {
       *slot = probe;
       return 0;
     }
+    if (!mp_index_may_be(entry, h)) continue;
+    uint32_t id = mp_index_id(entry);
     mp_stack *st = &sp->stacks[id - 1];
     uint64_t stored = st->hash;
     if ((stored == h ||
@@ -168,7 +170,7 @@ static uint32_t intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t 
     __atomic_store_n(&sp->pcs_used, sp->pcs_used + depth, __ATOMIC_RELEASE);
     id = (uint32_t)sp->stacks_used + 1;
     __atomic_store_n(&sp->stacks_used, sp->stacks_used + 1, __ATOMIC_RELEASE);
-    mp_index_add(ix, slot, id);
+    mp_index_add(ix, slot, id, h);
   }
   mp_lock_give(&sp->intern);
   return id;
@@ -186,12 +188,15 @@ static uint64_t bucket_index_hash(void *ctx, uint32_t id) {
 static uint32_t bucket_lookup(memprof_sampler *sp, mp_index *ix, uint32_t stack, uint64_t size, uint32_t thread,
                               uint64_t type, uint64_t *slot) {
   if (ix == NULL) return 0;
-  for (uint64_t probe = bucket_hash(stack, size, thread, type) & ix->mask;; probe = (probe + 1) & ix->mask) {
-    uint32_t id = __atomic_load_n(&ix->slots[probe], __ATOMIC_ACQUIRE);
-    if (id == 0) {
+  uint64_t h = bucket_hash(stack, size, thread, type);
+  for (uint64_t probe = h & ix->mask;; probe = (probe + 1) & ix->mask) {
+    uint32_t entry = __atomic_load_n(&ix->slots[probe], __ATOMIC_ACQUIRE);
+    if (entry == 0) {
       *slot = probe;
       return 0;
     }
+    if (!mp_index_may_be(entry, h)) continue;
+    uint32_t id = mp_index_id(entry);
     mp_bucket *b = &sp->buckets[id - 1];
     if (b->stack_plus_one == stack && b->size == size && b->thread == thread && b->type == type) return id;
   }
@@ -218,7 +223,7 @@ static uint32_t intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size
     b->type = type;
     id = (uint32_t)sp->buckets_used + 1;
     __atomic_store_n(&sp->buckets_used, sp->buckets_used + 1, __ATOMIC_RELEASE);
-    mp_index_add(ix, slot, id);
+    mp_index_add(ix, slot, id, bucket_hash(stack, size, thread, type));
   }
   mp_lock_give(&sp->intern);
   return id;
