@@ -1,4 +1,4 @@
-// Private, included by sampler.c only: module generations, and the executable mappings
+// Private, included by sample_interning.c only: module generations, and the executable mappings
 // recorded for a parent that reads the samples after the child has ended.
 //
 // A library unloaded with dlclose leaves a hole that the next dlopen may fill with another

@@ -78,6 +78,12 @@ HIDDEN int64_t memprof_next_interval(memprof_slot *s);
 extern uint32_t memprof_g_module_generation HIDDEN;
 
 HIDDEN void memprof_sampler_init(memprof_sampler *in_shared_file);
+/// The id of a stack (return addresses, leaf first), added if new; 0 when the tables are full.
+HIDDEN uint32_t memprof_intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth);
+/// The id of the (stack, size, thread, type) bucket, added if new; 0 when the table is full.
+HIDDEN uint32_t memprof_intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread, uint64_t type);
+/// In a forked child that drops its parent's shared sampler: the indexes of its ids go too.
+HIDDEN void memprof_intern_forget_indexes(void);
 HIDDEN void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread);
 HIDDEN void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret);
 HIDDEN void memprof_sample_unslotted(void *p, size_t usable, void *ret);
