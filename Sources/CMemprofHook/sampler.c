@@ -97,12 +97,6 @@ static void drop(memprof_sampler *sp, size_t usable) {
   ADD(&sp->dropped_bytes, usable);
 }
 
-static uint64_t monotonic_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
-}
-
 // Lifetime classes by powers of ten of microseconds: < 1 us, 1-10 us, ..., >= 100 s.
 static unsigned lifetime_class(uint64_t us) {
   unsigned c = 0;
@@ -135,7 +129,7 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
       .bucket = bucket,
       .slot = s ? (uint16_t)(s - st->slots) : MP_NO_SLOT,
       .serial = s ? (uint16_t)s->allocations : 0,
-      .born_us = monotonic_us(),
+      .born_us = memprof_sample_clock_us(),
     };
     mp_live_info previous;
     int put = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, &info, &previous) : -1;
@@ -212,7 +206,7 @@ int memprof_sample_forget(void *p) {
   int found = memprof_live_take((uint64_t)(uintptr_t)p, &info);
   if (found) {
     mp_bucket *b = &sp->buckets[info.bucket - 1];
-    unsigned c = lifetime_class((monotonic_us() - info.born_us) & MP_BORN_MASK);
+    unsigned c = lifetime_class((memprof_sample_clock_us() - info.born_us) & MP_BORN_MASK);
     ADD(&b->by_lifetime[c].freed, 1);
     // A temporary: freed by the thread that allocated it before it allocated anything else.
     memprof_slot *s = memprof_thread_slot();

@@ -78,6 +78,9 @@ HIDDEN int64_t memprof_next_interval(memprof_slot *s);
 extern uint32_t memprof_g_module_generation HIDDEN;
 
 HIDDEN void memprof_sampler_init(memprof_sampler *in_shared_file);
+/// Microseconds on CLOCK_MONOTONIC, for lifetimes: counted from the TSC where it is
+/// invariant, after 5 ms of calibration (sample_clock.c).
+HIDDEN uint64_t memprof_sample_clock_us(void);
 /// The id of a stack (return addresses, leaf first), added if new; 0 when the tables are full.
 HIDDEN uint32_t memprof_intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth);
 /// The id of the (stack, size, thread, type) bucket, added if new; 0 when the table is full.
