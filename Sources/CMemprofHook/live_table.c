@@ -1,7 +1,8 @@
-// The live sampled blocks: 64 shards by 64 MiB region of address, each an open-addressed table (linear
-// probing, deletion by backward shift, no tombstones) of 16 bytes a slot, grown by half when
-// 80% full: 20 bytes per live sampled block right before a growth, 30 right after it (plus
-// the old table, returned to the kernel as soon as the new one is filled).
+// The live sampled blocks: 64 shards by 64 MiB region and address, each an open-addressed
+// table (linear probing, deletion by backward shift, no tombstones) of 16 bytes a slot,
+// grown by half when 5/8 full: 26 bytes per live sampled block right before a growth, 38
+// right after it (plus the old table, returned to the kernel as soon as the new one is
+// filled). Fuller tables made probe runs long: at 80% a free at rate 1 cost twice as much.
 // A slot is two adjacent words (one cache line holds both): key = (address >> 4) << 20 |
 // bucket (0 = empty; blocks are 16-byte aligned below 2^48), info = slot << 52 | serial <<
 // 36 | born_us.
@@ -33,13 +34,14 @@ static inline uint64_t hash(uint64_t p) {
   uint64_t h = (p >> 4) * 0xff51afd7ed558ccdull;
   return h ^ (h >> 29);
 }
-// The shard of an address: by its 64 MiB region, so that all blocks of one glibc arena
-// (a thread's heap: 64 MiB aligned) share a shard, and a thread's samples and frees keep
-// finding its lock and entries in its own core's cache instead of every shard's lines
-// moving between cores.
-static inline shard *shard_of(uint64_t p) {
+// The shard of an address: one of 8 groups by its 64 MiB region, so that the blocks of one
+// glibc arena (a thread's heap: 64 MiB aligned) stay in a group and a thread's samples and
+// frees keep finding its locks and entries in its own core's cache, instead of every
+// shard's lines moving between cores; then one of the group's 8 by the address's hash, so
+// that one heap's blocks spread over 8 tables with short probe runs.
+static inline shard *shard_of(uint64_t p, uint64_t h) {
   uint64_t region = (p >> 26) * 0x9E3779B97F4A7C15ull;
-  return &g_shards[region >> 58];
+  return &g_shards[(region >> 61) << 3 | h >> 61];
 }
 // Slot from the hash's low bits, for any capacity (no power of two needed).
 static inline uint64_t home(uint64_t h, uint64_t capacity) {
@@ -80,9 +82,9 @@ static int grow(shard *s) {
 
 int memprof_live_put(uint64_t p, const mp_live_info *info, mp_live_info *previous) {
   uint64_t h = hash(p);
-  shard *s = shard_of(p);
+  shard *s = shard_of(p, h);
   mp_lock_take(&s->lock);
-  if ((s->count + 1) * 5 > s->capacity * 4 && !grow(s)) {
+  if ((s->count + 1) * 8 > s->capacity * 5 && !grow(s)) {
     mp_lock_give(&s->lock);
     return -1;
   }
@@ -100,7 +102,7 @@ int memprof_live_put(uint64_t p, const mp_live_info *info, mp_live_info *previou
 
 int memprof_live_take(uint64_t p, mp_live_info *out) {
   uint64_t h = hash(p);
-  shard *s = shard_of(p);
+  shard *s = shard_of(p, h);
   mp_lock_take(&s->lock);
   uint64_t capacity = s->capacity;
   if (capacity == 0) {
