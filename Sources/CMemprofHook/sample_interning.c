@@ -82,12 +82,22 @@ static uint64_t stack_index_hash(void *ctx, uint32_t id) {
 static inline void prefault(void *word) { __atomic_fetch_add((uint64_t *)word, 0, __ATOMIC_RELAXED); }
 static inline void prefault32(uint32_t *word) { __atomic_fetch_add(word, 0, __ATOMIC_RELAXED); }
 
+static uint32_t add_stack(memprof_sampler *sp, mp_index *ix, const uint64_t *pcs, uint32_t depth, uint64_t h,
+                          uint64_t slot);
+
 uint32_t memprof_intern_stack(memprof_sampler *sp, const uint64_t *pcs, uint32_t depth) {
   uint64_t h = stack_hash(pcs, depth);
   uint64_t slot = 0;
   mp_index *ix = mp_index_load(&g_stack_index);
   uint32_t id = stack_lookup(sp, ix, pcs, depth, h, &slot);
-  if (id) return id;
+  return id ? id : add_stack(sp, ix, pcs, depth, h, slot);
+}
+
+// Out of line: a new stack may re-read the module table, with a line buffer on the stack
+// that the frame of every lookup would otherwise reserve.
+__attribute__((noinline)) static uint32_t add_stack(memprof_sampler *sp, mp_index *ix, const uint64_t *pcs,
+                                                    uint32_t depth, uint64_t h, uint64_t slot) {
+  uint32_t id;
   uint64_t used = LOAD(&sp->stacks_used), pcs_used = LOAD(&sp->pcs_used);
   if (used < MP_STACKS && pcs_used + depth <= MP_PCS) {
     if (ix) prefault32(&ix->slots[slot]);
@@ -142,11 +152,19 @@ static uint32_t bucket_lookup(memprof_sampler *sp, mp_index *ix, uint32_t stack,
   }
 }
 
+static uint32_t add_bucket(memprof_sampler *sp, mp_index *ix, uint32_t stack, uint64_t size, uint32_t thread,
+                           uint64_t type, uint64_t slot);
+
 uint32_t memprof_intern_bucket(memprof_sampler *sp, uint32_t stack, uint64_t size, uint32_t thread, uint64_t type) {
   uint64_t slot = 0;
   mp_index *ix = mp_index_load(&g_bucket_index);
   uint32_t id = bucket_lookup(sp, ix, stack, size, thread, type, &slot);
-  if (id) return id;
+  return id ? id : add_bucket(sp, ix, stack, size, thread, type, slot);
+}
+
+__attribute__((noinline)) static uint32_t add_bucket(memprof_sampler *sp, mp_index *ix, uint32_t stack, uint64_t size,
+                                                     uint32_t thread, uint64_t type, uint64_t slot) {
+  uint32_t id;
   uint64_t used = LOAD(&sp->buckets_used);
   if (used < MP_BUCKETS) {
     if (ix) prefault32(&ix->slots[slot]);
