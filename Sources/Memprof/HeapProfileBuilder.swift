@@ -97,11 +97,25 @@ struct HeapProfileBuilder {
         // Allocator plumbing and the Swift runtime go from the leaf end (trimming may drop
         // inlined runtime frames of a leaf address from `resolved`), so the user's code is flat.
         var resolvedForProfile = resolved
+        // Buckets share stacks (they differ by size, thread, lifetime): each stack is trimmed
+        // once, as trimming a stack again gives the same result.
         var stacks: [[UInt64]] = []
+        var trimmed: [[UInt64]: [UInt64]] = [:]
         for bucket in samples.buckets {
-            stacks.append(symbolize ? AllocatorFrames.trimLeaf(Array(bucket.stack), resolved: &resolvedForProfile,
-                                                              keepRuntime: keepRuntimeFrames) { symbolizer.symbolize($0) }
-                                    : Array(bucket.stack))
+            let stack = Array(bucket.stack)
+            guard symbolize else {
+                stacks.append(stack)
+                continue
+            }
+            if let known = trimmed[stack] {
+                stacks.append(known)
+                continue
+            }
+            let t = AllocatorFrames.trimLeaf(stack, resolved: &resolvedForProfile, keepRuntime: keepRuntimeFrames) {
+                symbolizer.symbolize($0)
+            }
+            trimmed[stack] = t
+            stacks.append(t)
         }
         builder.resolved = resolvedForProfile
         // Libraries unloaded (and maybe replaced at their addresses by others): their own

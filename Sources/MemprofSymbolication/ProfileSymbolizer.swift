@@ -81,6 +81,7 @@ public enum ProfileSymbolizer {
         // Stacks are trimmed first (trimming may drop inlined runtime frames of a leaf
         // address from `resolved`), then added with the final names.
         var stacks: [[UInt64]?] = []
+        var trimmed: [[UInt64]: [UInt64]] = [:]  // samples share stacks: each is trimmed once
         for sample in profile.samples {
             let stack = sample.locationIDs.compactMap { locations[$0] }
             // A pseudo-frame (no address, a name of its own) stays what it is.
@@ -88,8 +89,15 @@ public enum ProfileSymbolizer {
                 stacks.append(nil)
                 continue
             }
-            stacks.append(AllocatorFrames.trimLeaf(stack.map(\.address), resolved: &resolved,
-                                                   keepRuntime: AllocatorFrames.keepRuntimeFramesFromEnvironment) { _ in [] })
+            let addresses = stack.map(\.address)
+            if let known = trimmed[addresses] {
+                stacks.append(known)
+                continue
+            }
+            let t = AllocatorFrames.trimLeaf(addresses, resolved: &resolved,
+                                             keepRuntime: AllocatorFrames.keepRuntimeFramesFromEnvironment) { _ in [] }
+            trimmed[addresses] = t
+            stacks.append(t)
         }
         builder.resolved = resolved
         for (sample, addresses) in zip(profile.samples, stacks) {
