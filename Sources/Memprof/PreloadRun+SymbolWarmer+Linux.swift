@@ -50,6 +50,10 @@ final class SymbolWarmer: @unchecked Sendable {
         var t = pthread_t()
         let rc = pthread_create(&t, nil, { raw in
             let warmer = Unmanaged<SymbolWarmer>.fromOpaque(raw!).takeRetainedValue()
+            // Only what the child leaves of the machine: a child that keeps every core busy
+            // is not slowed by its own profiler (the rest then waits for the exit).
+            var idle = sched_param()
+            _ = pthread_setschedparam(pthread_self(), 5 /* SCHED_IDLE, not exported to Swift */, &idle)
             warmer.loop()
             return nil
         }, box.toOpaque())
