@@ -198,14 +198,32 @@ func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
+extension PreloadRun {
+    /// Where the file shared with the child goes: /dev/shm when it has room for the whole
+    /// file (a tmpfs page is had at its first touch, and nothing is written back to a disk
+    /// while the child runs; in /tmp on ext4 every first touch read ahead, and dirty pages
+    /// went to disk), else /tmp (a small /dev/shm, 64 MiB in a default container, would
+    /// raise SIGBUS in the child once full).
+    public static var sharedStateDirectory: String {
+        var fs = statvfs()
+        guard statvfs("/dev/shm", &fs) == 0, access("/dev/shm", W_OK) == 0,
+              UInt64(fs.f_bavail) * UInt64(fs.f_frsize) >= UInt64(memprof_shared_state_size()) else { return "/tmp" }
+        return "/dev/shm"
+    }
+}
+
 /// The temporary file the child counts into.
 private struct SharedStateFile {
     let path: String
     let size = memprof_shared_state_size()
 
     init() throws {
-        var template = Array("/tmp/memprof-state-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        var template = Array("\(PreloadRun.sharedStateDirectory)/memprof-state-XXXXXX".utf8CString)
+        var fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if fd < 0 {
+            template = Array("/tmp/memprof-state-XXXXXX".utf8CString)
+            fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        }
         guard fd >= 0 else {
             throw PreloadRun.Failure(description: "cannot create the shared state file: \(String(cString: strerror(errno)))")
         }

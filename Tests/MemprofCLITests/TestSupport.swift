@@ -1,4 +1,5 @@
 import Foundation
+import Memprof
 import MemprofProfile
 import XCTest
 
@@ -75,6 +76,9 @@ let independentCounter: String = {
     return lib
 }()
 
+/// A path as long as the shared state file's that `memprof run` makes.
+let sharedStatePathOfTheSameLength = PreloadRun.sharedStateDirectory + "/memprof-state-000000"
+
 /// Counts of a run under the independent counter: (allocations, frees, requested bytes).
 func independentCounts(_ program: String, _ arguments: [String]) throws -> (UInt64, UInt64, UInt64) {
     let out = scratch.appendingPathComponent("ind-\(UUID().uuidString)").path
@@ -82,7 +86,7 @@ func independentCounts(_ program: String, _ arguments: [String]) throws -> (UInt
     // The same variables, of the same lengths, as a `memprof run` child sees.
     try runProgram(program, arguments, environment: [
         "LD_PRELOAD": independentCounter, "INDEPENDENT_COUNTER_OUT": out,
-        "MEMPROF_PRELOAD_LIB": hookCopy, "MEMPROF_SHM": "/tmp/memprof-state-000000",
+        "MEMPROF_PRELOAD_LIB": hookCopy, "MEMPROF_SHM": sharedStatePathOfTheSameLength,
     ])
     let fields = try String(contentsOfFile: out, encoding: .utf8).split(separator: " ")
         .map { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
