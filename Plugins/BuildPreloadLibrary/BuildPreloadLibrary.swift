@@ -22,7 +22,10 @@ struct BuildPreloadLibrary: BuildToolPlugin {
         var arguments = [
             // Leaf functions without a frame: free() (tail calls only) saves three
             // instructions a call; stack walks start from a hook frame that calls on.
-            "-shared", "-fPIC", "-O2", "-fno-omit-frame-pointer", "-momit-leaf-frame-pointer", "-std=gnu11",
+            // -fno-plt: glibc's entry points are called through the GOT, not a PLT stub
+            // (one jump less a call; the few symbols are bound at load).
+            "-shared", "-fPIC", "-O2", "-fno-omit-frame-pointer", "-momit-leaf-frame-pointer", "-fno-plt",
+            "-std=gnu11",
             "-I", hook.appending(path: "include").path, "-I", hook.path,
             "-o", output.path,
         ]
