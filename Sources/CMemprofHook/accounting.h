@@ -72,11 +72,21 @@ HIDDEN void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t fr
 /// Slow path of an allocation: no slot (first call of a thread, re-entry, exiting thread),
 /// or sizes read with malloc_usable_size.
 HIDDEN void *memprof_alloc_slow(void *p, size_t requested, void *ret);
-/// An allocation took unflushed_live above the slot's flush_at: raises the peak if this is
-/// one, publishes the change once it reaches MEMPROF_FLUSH_BYTES, and sets flush_at again
+/// While a thread's allocations climb to a new peak, its slot's unflushed_live and flush_at
+/// are both lowered by MP_CLIMB_BIAS: allocations stay on the fast path up to the flush limit,
+/// and the next release sees a value below -MEMPROF_FLUSH_BYTES, which sends it to the slow
+/// path (memprof_release_settle) to write the peak first. No fast path changes for it.
+#define MP_CLIMB_BIAS ((int64_t)1 << 62)
+static inline int memprof_climbing(int64_t unflushed) { return unflushed < -(MP_CLIMB_BIAS / 2); }
+
+/// An allocation took unflushed_live above the slot's flush_at: starts a climb at a new
+/// peak, publishes the change once it reaches MEMPROF_FLUSH_BYTES, and sets flush_at again
 /// from the room left below the peak. The peak is exact for one thread; with several, each
 /// one's unpublished change (< MEMPROF_FLUSH_BYTES) may be missing from it.
 HIDDEN void *memprof_alloc_settle(void *p, memprof_slot *s, int64_t unflushed);
+/// A release took unflushed_live (now `unflushed`, s->unflushed_live still the value before)
+/// to -MEMPROF_FLUSH_BYTES or below, or ended a climb: writes the climb's peak, publishes.
+HIDDEN void memprof_release_settle(memprof_slot *s, int64_t unflushed);
 /// The slow paths without the census (which calls them after its own work).
 HIDDEN void *memprof_alloc_plain(void *p, size_t requested, void *ret);
 HIDDEN void memprof_free_plain(void *p);

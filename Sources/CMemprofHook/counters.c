@@ -54,6 +54,7 @@ void memprof_verify_chunk_header(void *p) {
 static void release_slot(void *p) {
   memprof_slot *s = p;
   int64_t u = s->unflushed_live;
+  if (memprof_climbing(u)) u += MP_CLIMB_BIAS;  // (publishing it raises the peak to the top)
   s->unflushed_live = 0;
   if (u) memprof_publish_live(memprof_g_state, u);
   __atomic_store_n(&s->in_use, 0, __ATOMIC_RELEASE);
@@ -195,8 +196,7 @@ HOOK_TEXT void memprof_account_release(size_t usable) {
   BUMP(&s->freed_bytes, usable);
   int64_t u = s->unflushed_live - (int64_t)usable;
   if (u <= -MEMPROF_FLUSH_BYTES) {
-    s->unflushed_live = 0;
-    memprof_publish_live(memprof_g_state, u);
+    memprof_release_settle(s, u);
     return;
   }
   s->unflushed_live = u;
@@ -216,22 +216,52 @@ HOOK_TEXT void *memprof_alloc_plain(void *p, size_t requested, void *ret) {
   return p;
 }
 
+// flush_at from the room left below the peak, read after this thread's own change: at a
+// peak it is `unflushed` itself.
+static void set_flush_limit(memprof_state *st, memprof_slot *s, int64_t unflushed) {
+  int64_t room = LOAD(&st->peak_live) - LOAD(&st->flushed_live);
+  s->flush_at = room < MEMPROF_FLUSH_BYTES ? (room > unflushed ? room : unflushed) : MEMPROF_FLUSH_BYTES - 1;
+}
+
 void *memprof_alloc_settle(void *p, memprof_slot *s, int64_t unflushed) {
   memprof_state *st = memprof_g_state;
+  // A climb that reached the flush limit (both values biased): publishing raises the peak.
+  if (memprof_climbing(unflushed)) unflushed += MP_CLIMB_BIAS;
   if (unflushed >= MEMPROF_FLUSH_BYTES) {
     s->unflushed_live = 0;
     memprof_publish_live(st, unflushed);  // raises the peak too
     unflushed = 0;
+  } else if (LOAD(&st->flushed_live) + unflushed > LOAD(&st->peak_live)) {
+    // A new peak. The heap is climbing: the peak is written when the climb ends (the next
+    // release, flush or thread exit) instead of at every allocation on the way up; readers
+    // take the larger of the peak and the live bytes meanwhile.
+    s->unflushed_live = unflushed - MP_CLIMB_BIAS;
+    s->flush_at = MEMPROF_FLUSH_BYTES - 1 - MP_CLIMB_BIAS;
+    return p;
   } else {
     s->unflushed_live = unflushed;
-    int64_t candidate = LOAD(&st->flushed_live) + unflushed;
-    if (candidate > LOAD(&st->peak_live)) memprof_raise_peak(st, candidate);
   }
-  // The room is read after this thread's own change: at a new peak it is `unflushed` itself,
-  // so the next allocation comes back here, as long as the heap keeps climbing.
-  int64_t room = LOAD(&st->peak_live) - LOAD(&st->flushed_live);
-  s->flush_at = room < MEMPROF_FLUSH_BYTES ? (room > unflushed ? room : unflushed) : MEMPROF_FLUSH_BYTES - 1;
+  set_flush_limit(st, s, unflushed);
   return p;
+}
+
+void memprof_release_settle(memprof_slot *s, int64_t unflushed) {
+  memprof_state *st = memprof_g_state;
+  int64_t before = s->unflushed_live;
+  int climbed = memprof_climbing(before);
+  if (climbed) {
+    // The top of the climb is the level before this release.
+    memprof_raise_peak(st, LOAD(&st->flushed_live) + before + MP_CLIMB_BIAS);
+    unflushed += MP_CLIMB_BIAS;
+  }
+  if (unflushed <= -MEMPROF_FLUSH_BYTES) {
+    s->unflushed_live = 0;
+    memprof_publish_live(st, unflushed);
+    unflushed = 0;
+  } else {
+    s->unflushed_live = unflushed;
+  }
+  if (climbed) set_flush_limit(st, s, unflushed);
 }
 
 void memprof_forget_if_sampled(void *p) {
@@ -263,8 +293,7 @@ HOOK_TEXT void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushe
 }
 
 void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed) {
-  s->unflushed_live = 0;
-  memprof_publish_live(memprof_g_state, unflushed);
+  memprof_release_settle(s, unflushed);
   __libc_free(p);
 }
 
