@@ -123,11 +123,15 @@ struct TopSites {
         for f in profile.functions { functions[f.id] = f }
         var locations: [UInt64: Location] = [:]
         for l in profile.locations { locations[l.id] = l }
+        var files: [UInt64: String] = [:]
+        for m in profile.mappings { files[m.id] = m.file }
         var totals: [String: Int64] = [:]
         for sample in profile.samples where valueIndex < sample.values.count {
-            let name = sample.locationIDs.first.flatMap { locations[$0]?.lines.first }
-                .flatMap { functions[$0.functionID] }
+            let leaf = sample.locationIDs.first.flatMap { locations[$0] }
+            // A leaf without a symbol (a stripped library) is named by its file, as pprof does.
+            let name = leaf?.lines.first.flatMap { functions[$0.functionID] }
                 .map { f in f.name.isEmpty ? f.systemName : f.name }   // compact Swift names, as `memprof top`
+                ?? leaf.flatMap { files[$0.mappingID] }.flatMap { $0.isEmpty ? nil : "[\($0.split(separator: "/").last ?? Substring($0))]" }
                 ?? "(unknown)"
             totals[name, default: 0] += sample.values[valueIndex]
         }
