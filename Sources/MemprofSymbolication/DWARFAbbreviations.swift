@@ -21,8 +21,10 @@ final class DWARFAbbrevTable {
     private var sparse: [UInt64: Int32] = [:]
 
     /// Parses the table at `offset`; value sizes for `fixedSize` use the unit's address and
-    /// offset sizes.
-    init(section: UnsafeRawBufferPointer, offset: UInt64, addressSize: Int, offsetSize: Int, version: UInt16) throws {
+    /// offset sizes. With `upTo`, stops after the entry of that code: a unit's first DIE
+    /// needs one entry, where a whole table has hundreds (glibc's units each have their own).
+    init(section: UnsafeRawBufferPointer, offset: UInt64, addressSize: Int, offsetSize: Int, version: UInt16,
+         upTo last: UInt64? = nil) throws {
         var c = try ByteCursor(section, at: offset)
         while true {
             let code = try c.uleb()
@@ -53,6 +55,7 @@ final class DWARFAbbrevTable {
             } else {
                 sparse[code] = index
             }
+            if code == last { break }
         }
     }
 

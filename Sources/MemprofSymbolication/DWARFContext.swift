@@ -47,17 +47,31 @@ final class DWARFContext {
         var abbrevCache: [String: DWARFAbbrevTable] = [:]
         var offset: UInt64 = 0
         var lineTables = false
+        let aranges = DWARFAddressRanges(section: sections.aranges)
         while offset < UInt64(sections.info.count) {
             var next = offset
             // One unit at a time, dropped once its ranges are noted.
             if abbrevCache.count > 16 { abbrevCache = [:] }
-            if let unit = try? DWARFUnit.parse(sections: sections, at: offset, next: &next, abbrevCache: &abbrevCache) {
+            if let known = aranges?.byUnit[offset],
+               let end = try? DWARFUnit.indexableEnd(sections: sections, at: offset, next: &next) {
+                // `.debug_aranges` says where the unit's code is: its header is all that is read.
+                let number = Int32(unitStarts.count)
+                unitStarts.append(offset)
+                unitEnds.append(UInt64(end))
+                lineTables = true
+                for r in known { index.append((r, number)) }
+            } else if let unit = try? DWARFUnit.parse(sections: sections, at: offset, next: &next,
+                                                      abbrevCache: &abbrevCache, unitDIEOnly: true) {
+                // The unit DIE alone says where most units' code is; the rest are walked whole.
                 let number = Int32(unitStarts.count)
                 unitStarts.append(offset)
                 unitEnds.append(UInt64(unit.end))
                 lineTables = lineTables || unit.stmtList != nil
                 var ranges = unit.ranges
-                if !unit.hasPCInfo, let tree = try? DWARFInlineTree(unit: unit, sections: sections) {
+                var ignored: UInt64 = 0
+                if !unit.hasPCInfo,
+                   let whole = try? DWARFUnit.parse(sections: sections, at: offset, next: &ignored, abbrevCache: &abbrevCache),
+                   let tree = try? DWARFInlineTree(unit: whole, sections: sections) {
                     ranges = tree.topLevelRanges
                 }
                 for r in ranges { index.append((r, number)) }

@@ -1,6 +1,6 @@
 /// The DWARF sections of one ELF file (empty buffers for missing sections).
 struct DWARFSections {
-    var info, abbrev, str, lineStr, strOffsets, addr, ranges, rnglists, line: UnsafeRawBufferPointer
+    var info, abbrev, str, lineStr, strOffsets, addr, ranges, rnglists, line, aranges: UnsafeRawBufferPointer
 
     init(elf: ELFFile) {
         info = elf.contentsIfPresent(".debug_info")
@@ -12,6 +12,7 @@ struct DWARFSections {
         ranges = elf.contentsIfPresent(".debug_ranges")
         rnglists = elf.contentsIfPresent(".debug_rnglists")
         line = elf.contentsIfPresent(".debug_line")
+        aranges = elf.contentsIfPresent(".debug_aranges")
     }
 }
 
@@ -47,10 +48,32 @@ final class DWARFUnit {
 
     var offsetSize: Int { is64 ? 8 : 4 }
 
+    /// The end of the unit at `offset` when it is one `parse` reads (a compile, partial or
+    /// skeleton unit of DWARF 2-5), from its header alone; `next` receives the next unit's
+    /// offset as `parse` would.
+    static func indexableEnd(sections: DWARFSections, at offset: UInt64, next: inout UInt64) throws -> Int? {
+        var c = try ByteCursor(sections.info, at: offset)
+        var length = UInt64(try c.u32())
+        if length == 0xffff_ffff {
+            length = try c.u64()
+        } else if length >= 0xffff_fff0 {
+            throw SymbolicationError.malformed("reserved unit length")
+        }
+        guard length <= UInt64(c.remaining) else { throw SymbolicationError.malformed("unit extends past .debug_info") }
+        let end = c.offset + Int(length)
+        next = UInt64(end)
+        let version = try c.u16()
+        guard version >= 2 && version <= 5 else { return nil }
+        if version >= 5 { guard [1, 3, 4].contains(try c.u8()) else { return nil } }
+        return end
+    }
+
     /// Reads the unit header at `offset`; returns nil for units this reader skips (type units,
     /// split units) and throws on malformed headers. `next` receives the next unit's offset.
+    /// `unitDIEOnly`: the abbreviation table is read only as far as the unit DIE's entry (not
+    /// cached); such a unit reads its unit DIE and nothing else.
     static func parse(sections: DWARFSections, at offset: UInt64, next: inout UInt64,
-                      abbrevCache: inout [String: DWARFAbbrevTable]) throws -> DWARFUnit? {
+                      abbrevCache: inout [String: DWARFAbbrevTable], unitDIEOnly: Bool = false) throws -> DWARFUnit? {
         var c = try ByteCursor(sections.info, at: offset)
         var length = UInt64(try c.u32())
         var is64 = false
@@ -85,7 +108,11 @@ final class DWARFUnit {
         guard [1, 2, 4, 8].contains(addressSize), c.offset <= end else { return nil }
         let key = "\(abbrevOffset)/\(addressSize)/\(is64)/\(version)"
         let table: DWARFAbbrevTable
-        if let cached = abbrevCache[key] {
+        if unitDIEOnly && abbrevCache[key] == nil {
+            var peek = c
+            table = try DWARFAbbrevTable(section: sections.abbrev, offset: abbrevOffset, addressSize: addressSize,
+                                         offsetSize: is64 ? 8 : 4, version: version, upTo: try peek.uleb())
+        } else if let cached = abbrevCache[key] {
             table = cached
         } else {
             table = try DWARFAbbrevTable(section: sections.abbrev, offset: abbrevOffset, addressSize: addressSize,

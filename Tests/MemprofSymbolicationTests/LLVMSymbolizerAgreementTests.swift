@@ -33,6 +33,20 @@ final class LLVMSymbolizerAgreementTests: XCTestCase {
         try compare(kind: "c-dwarf5", minimumAddresses: 50)
     }
 
+    /// A gcc unit indexed from `.debug_aranges` next to a clang unit that has no set there
+    /// (indexed from its unit DIE): both units' addresses must agree.
+    func testUnitsWithAndWithoutAddressRangesAgreeWithLLVMSymbolizer() throws {
+        let binary = try TestSupport.workloadBinary("c-mixed")
+        let aranges = try TestSupport.run("/usr/bin/readelf", ["--debug-dump=aranges", binary])
+        let sets = aranges.components(separatedBy: "Offset into .debug_info").count - 1
+        XCTAssertGreaterThanOrEqual(try BinaryInfo.inspect(path: binary).compileUnitCount, 2)
+        XCTAssertEqual(sets, 1, "expected one unit with a .debug_aranges set (gcc's), one without: \(aranges)")
+        let addresses = try pickAddresses(binary: binary, swift: false, count: 1000)
+        let symbols = try TestSupport.run("/usr/bin/nm", [binary])
+        XCTAssertTrue(symbols.contains("extra_checksum"), symbols)
+        try compare(kind: "c-mixed", binary: binary, addresses: addresses, minimumAddresses: 50)
+    }
+
     /// The test bundle itself: a debug build mixing Swift (DWARF 4) and C from clang (DWARF 5),
     /// 1,000 addresses spread evenly over its executable mappings.
     func testThisTestBundleAgreesWithLLVMSymbolizer() throws {

@@ -58,7 +58,8 @@ enum TestSupport {
     private static let lock = NSLock()
 
     /// Builds (once per test run) a workload binary: `kind` is `swift-dwarf4`, `swift-dwarf5`,
-    /// `swift-zlib` (compressed debug sections), `swift-library` (a shared library) or `c-dwarf5`. Returns its path.
+    /// `swift-zlib` (compressed debug sections), `swift-library` (a shared library), `c-dwarf5`
+    /// or `c-mixed` (a gcc unit with `.debug_aranges`, a clang unit without). Returns its path.
     static func workloadBinary(_ kind: String) throws -> String {
         lock.lock()
         defer { lock.unlock() }
@@ -79,6 +80,14 @@ enum TestSupport {
             if kind == "swift-dwarf5" { args += ["-dwarf-version=5"] }
             if kind == "swift-zlib" { args += ["-Xlinker", "--compress-debug-sections=zlib"] }
             try run(toolchainBin + "/swiftc", args, currentDirectory: dir)
+        } else if kind == "c-mixed" {
+            // gcc's unit has a `.debug_aranges` set, clang's none: the unit index reads the
+            // first from that section and the second from its unit DIE.
+            try WorkloadSources.c.write(toFile: dir + "/work.c", atomically: true, encoding: .utf8)
+            try WorkloadSources.cExtra.write(toFile: dir + "/extra.c", atomically: true, encoding: .utf8)
+            try run("/usr/bin/gcc", ["-O2", "-g", "-c", "work.c", "-o", "work.o"], currentDirectory: dir)
+            try run(toolchainBin + "/clang", ["-O2", "-g", "-gdwarf-5", "-c", "extra.c", "-o", "extra.o"], currentDirectory: dir)
+            try run("/usr/bin/gcc", ["work.o", "extra.o", "-o", output], currentDirectory: dir)
         } else {
             try WorkloadSources.c.write(toFile: dir + "/work.c", atomically: true, encoding: .utf8)
             try run(toolchainBin + "/clang", ["-O2", "-g", "-gdwarf-5", "work.c", "-o", output], currentDirectory: dir)

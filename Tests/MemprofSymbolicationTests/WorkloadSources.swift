@@ -210,4 +210,21 @@ enum WorkloadSources {
         return h
     }
     """#
+
+    /// A second C unit for `c-mixed`, built with clang (no `.debug_aranges` set).
+    static let cExtra = #"""
+    #include <string.h>
+    static inline unsigned mix(unsigned h, unsigned v) { return (h ^ v) * 0x85ebca6bu; }
+    unsigned extra_checksum(const char *s) {
+        unsigned h = 7;
+        for (size_t i = 0; i < strlen(s); i++) h = mix(h, (unsigned char)s[i]);
+        return h;
+    }
+    int extra_count(const int *v, int n, int k) {
+        int c = 0;
+        for (int i = 0; i < n; i++)
+            if (v[i] % k == 0) c += (int)(mix((unsigned)c, (unsigned)v[i]) & 1u) + 1;
+        return c;
+    }
+    """#
 }
