@@ -93,6 +93,9 @@ HIDDEN void memprof_free_plain(void *p);
 /// Slow path of free: no slot, or sizes read with malloc_usable_size. Frees the block.
 HIDDEN void memprof_free_slow(void *p);
 HIDDEN void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed);
+/// Free of a block the sample filter may hold, by a thread with slot `s`: takes it out of the
+/// live sampled blocks if it is one, then accounts and frees it (the census's path if on).
+HIDDEN void memprof_free_sampled(void *p, memprof_slot *s);
 /// A sampled allocation: records it with its stack, then finishes the accounting.
 HIDDEN void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret);
 
@@ -131,10 +134,10 @@ HOOK_TEXT static inline __attribute__((always_inline)) void memprof_account_free
     memprof_free_slow(p);
     return;
   }
-  // A block the filter may hold as a live sampled block may be one: the slow path looks.
+  // A block the filter may hold as a live sampled block may be one: the sampled path looks.
   uint16_t word = memprof_g_sample_filter[memprof_filter_slot(p)];
   if (UNLIKELY(word != 0) && memprof_filter_word_may_hold(word, p)) {
-    memprof_free_slow(p);
+    memprof_free_sampled(p, s);
     return;
   }
   size_t head = memprof_chunk_head(p);

@@ -212,6 +212,23 @@ HOOK_TEXT void memprof_free_slow(void *p) {
   memprof_free_plain(p);
 }
 
+// A thread with a slot has passed the chunk-header check, and the filter was just read: the
+// free goes straight to the live sampled blocks and then to the slot's counts.
+HOOK_TEXT void memprof_free_sampled(void *p, memprof_slot *s) {
+  if (UNLIKELY(memprof_g_types)) {
+    memprof_census_free(p);
+    return;
+  }
+  memprof_sample_forget(p);
+  size_t usable = memprof_block_size(p);
+  BUMP(&s->frees, 1);
+  BUMP(&s->freed_bytes, usable);
+  int64_t u = s->unflushed_live - (int64_t)usable;
+  if (UNLIKELY(u <= -MEMPROF_FLUSH_BYTES)) memprof_release_settle(s, u);
+  else s->unflushed_live = u;
+  __libc_free(p);
+}
+
 HOOK_TEXT void memprof_free_plain(void *p) {
   if (p != NULL) {
     memprof_verify_chunk_header(p);
