@@ -139,6 +139,11 @@ extension Workloads {
     static func censusThreads(threads: Int) -> Expected {
         censusKept = UnsafeMutablePointer<Customer?>.allocate(capacity: threads * 10)
         censusKept.initialize(repeating: nil, count: threads * 10)
+        // One slot per thread, initialized: threads that shared a slot raced on its
+        // reference count (and the first store released whatever the fresh memory held),
+        // which crashed the program now and then, with or without the hook.
+        lastObjects = UnsafeMutablePointer<AnyObject?>.allocate(capacity: threads)
+        lastObjects.initialize(repeating: nil, count: threads)
         pthread_barrier_init(&censusBarrier, nil, UInt32(threads + 1))
         var ids = [pthread_t](repeating: pthread_t(), count: threads)
         for i in 0..<threads {
@@ -147,10 +152,10 @@ extension Workloads {
                 pthread_barrier_wait(&censusBarrier)  // every thread alive before any allocates
                 for j in 0..<100 {
                     let c = Customer(id: j)
-                    lastObjects[index % 64] = c
+                    lastObjects[index] = c
                     if j % 10 == 0 { censusKept[index * 10 + j / 10] = c }
                 }
-                lastObjects[index % 64] = nil
+                lastObjects[index] = nil
                 pthread_barrier_wait(&censusBarrier)  // none exits before all are done
                 return nil
             }, UnsafeMutableRawPointer(bitPattern: i))
@@ -164,4 +169,4 @@ extension Workloads {
 
 nonisolated(unsafe) var censusKept: UnsafeMutablePointer<Customer?> = UnsafeMutablePointer(bitPattern: 8)!
 nonisolated(unsafe) var censusBarrier = pthread_barrier_t()
-nonisolated(unsafe) var lastObjects = UnsafeMutablePointer<AnyObject?>.allocate(capacity: 64)
+nonisolated(unsafe) var lastObjects: UnsafeMutablePointer<AnyObject?> = UnsafeMutablePointer(bitPattern: 8)!
