@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include "id_index.h"
+#include "table_memory.h"
 
 #define FIRST_SLOTS 4096u
 
@@ -13,8 +14,8 @@ mp_index *mp_index_make_room(mp_index_ref *r, uint64_t max_slots, uint64_t (*has
   uint64_t grown = cur ? slots * 2 : FIRST_SLOTS;
   if (grown > max_slots) return cur && cur->count + 1 < slots ? cur : NULL;
   uint64_t bytes = sizeof(mp_index) + grown * sizeof(uint32_t);
-  void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (m == MAP_FAILED) return cur && cur->count + 1 < slots ? cur : NULL;
+  void *m = memprof_map_table(bytes);
+  if (m == NULL) return cur && cur->count + 1 < slots ? cur : NULL;
   mp_index *ix = m;
   ix->mask = grown - 1;
   uint64_t count = cur ? cur->count : 0;

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include "live_table.h"
 #include "spin_lock.h"
+#include "table_memory.h"
 
 #define SHARDS 64
 #define PAGE 4096ull
@@ -69,8 +70,8 @@ static void place(entry *entries, uint64_t capacity, entry e) {
 static int grow(shard *s) {
   uint64_t capacity = s->capacity ? s->capacity + s->capacity / 2 : PAGE / 16;
   capacity = bytes_for(capacity) / 16;  // use the whole last page
-  void *m = mmap(NULL, bytes_for(capacity), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (m == MAP_FAILED) return 0;
+  void *m = memprof_map_table(bytes_for(capacity));
+  if (m == NULL) return 0;
   entry *entries = m;
   for (uint64_t i = 0; i < s->capacity; i++)
     if (s->entries[i].key) place(entries, capacity, s->entries[i]);

@@ -18,6 +18,7 @@
 #include "stack_capture.h"
 #include "live_table.h"
 #include "unwind_cache.h"
+#include "table_memory.h"
 
 memprof_sampler *memprof_g_sampler;
 static memprof_sampler *g_shared_sampler;  // inside the shared file, if any
@@ -55,9 +56,8 @@ static memprof_sampler *sampler_for_writing(void) {
   memprof_sampler *s = memprof_g_sampler;
   if (s) return s;
   // First sample in this process: map the tables (sparse: pages are touched as used).
-  void *m = mmap(NULL, sizeof(memprof_sampler), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (m == MAP_FAILED) return NULL;
+  void *m = memprof_map_table(sizeof(memprof_sampler));
+  if (m == NULL) return NULL;
   memprof_sampler *fresh = m;
   fresh->magic = MP_SAMPLER_MAGIC;
   memprof_sampler *expected = NULL;

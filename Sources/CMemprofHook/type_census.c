@@ -21,6 +21,7 @@
 #include "sampler.h"
 #include "type_census.h"
 #include "type_marks.h"
+#include "table_memory.h"
 #include "swift_allocators.h"
 
 int memprof_g_types;
@@ -236,9 +237,7 @@ static void census_header(memprof_census *c) {
 }
 
 static memprof_census *private_census(void) {
-  void *m = mmap(NULL, sizeof(memprof_census), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return m == MAP_FAILED ? NULL : m;
+  return memprof_map_table(sizeof(memprof_census));
 }
 
 static void after_fork_child(void) { memprof_census_detach(); }

@@ -3,13 +3,13 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include "type_marks.h"
+#include "table_memory.h"
 
 uint64_t **memprof_g_marks;
 static uint64_t g_tops, g_leaves;
 
 static void *map_zeroed(size_t bytes) {
-  void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return m == MAP_FAILED ? NULL : m;
+  return memprof_map_table(bytes);
 }
 
 // Two threads may map the same piece at once: one wins the exchange, the other unmaps.

@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+
+/// The hook's own tables must not take a hole the program has just left (table_memory.h):
+/// Support/hole_probe.c unmaps a region, allocates 50,000 blocks (every one sampled at rate
+/// 1, so the live table grows and maps), then maps the same size again and fails (exit 3)
+/// when the kernel no longer hands back the same range. Plain runs always get it back; with
+/// tables mapped by mmap(NULL) the probe failed every time.
+final class TableMemoryTests: XCTestCase {
+    private static let binaries: (plain: String, linked: String) = {
+        let dir = scratch.appendingPathComponent("hole-probe")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let clang = "/opt/swift/usr/bin/clang"
+        let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/hole_probe.c").path
+        let hook = packageRoot.appendingPathComponent("Sources/CMemprofHook")
+        let hookSources = (try! FileManager.default.contentsOfDirectory(atPath: hook.path))
+            .filter { $0.hasSuffix(".c") }.sorted().map { hook.appendingPathComponent($0).path }
+        let plain = dir.appendingPathComponent("probe").path, linked = dir.appendingPathComponent("probe-linked").path
+        let r1 = try? runProgram(clang, ["-O2", "-o", plain, source])
+        precondition(r1?.status == 0, "cannot build the hole probe: \(r1?.stderr ?? "")")
+        let r2 = try? runProgram(clang, ["-O2", "-std=gnu11", "-I", hook.appendingPathComponent("include").path,
+                                         "-I", hook.path, "-o", linked, source] + hookSources + ["-lpthread", "-ldl"])
+        precondition(r2?.status == 0, "cannot build the linked hole probe: \(r2?.stderr ?? "")")
+        return (plain, linked)
+    }()
+
+    func testPlainRunGetsTheSameRangeBack() throws {
+        let r = try runProgram(Self.binaries.plain, [])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
+    func testPreloadedTablesLeaveTheHoleAlone() throws {
+        for rate in ["1", "524288"] {
+            let r = try runProgram(Self.binaries.plain, [], environment: ["LD_PRELOAD": hookCopy, "MEMPROF_RATE": rate])
+            XCTAssertEqual(r.status, 0, "MEMPROF_RATE=\(rate): \(r.stdout) \(r.stderr)")
+        }
+    }
+
+    func testLinkedTablesLeaveTheHoleAlone() throws {
+        let r = try runProgram(Self.binaries.linked, [], environment: ["MEMPROF_RATE": "1"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
+    func testUnderMemprofRunTheHoleIsLeftAlone() throws {
+        let out = scratch.appendingPathComponent("hole-\(UUID().uuidString).pb.gz").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runProgram(product("memprof"), ["run", "--rate", "1", "-o", out, "--", Self.binaries.plain])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+}
