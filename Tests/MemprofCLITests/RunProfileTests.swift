@@ -32,6 +32,34 @@ final class RunProfileTests: XCTestCase {
         XCTAssertEqual(Double(flat(p, "bigBytes", index: 3)), 100_000_000, accuracy: 1_000_000)
     }
 
+    /// The summary's top sites name a leaf without a symbol (a stripped library's static
+    /// function, such as libstdc++'s start-up pool) by its file, as pprof does, never
+    /// "(unknown)" when the profile knows the mapping.
+    func testSummaryNamesUnsymbolizedLeavesByTheirFile() throws {
+        let out = scratch.appendingPathComponent("none-\(UUID().uuidString).pb.gz").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runProgram(product("memprof"), ["run", "--rate", "1", "-o", out, "--", product("memprof-workload"), "none"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let p = try profile(out)
+        var files: [UInt64: String] = [:]
+        for m in p.mappings { files[m.id] = m.file }
+        var locations: [UInt64: Location] = [:]
+        for l in p.locations { locations[l.id] = l }
+        let unnamed = Set(p.samples.compactMap { $0.locationIDs.first.flatMap { locations[$0] } }
+            .filter { $0.lines.isEmpty }
+            .compactMap { files[$0.mappingID] }.filter { !$0.isEmpty })
+        let sites = r.stderr.split(separator: "\n").filter { $0.hasPrefix("    ") && $0.contains("B ") }
+        XCTAssertFalse(sites.isEmpty, r.stderr)
+        XCTAssertFalse(sites.contains { $0.hasSuffix("(unknown)") }, r.stderr)
+        // The program allocates nothing itself: the start-up allocations are the top sites,
+        // and here the largest is libstdc++'s pool, in a function its stripped file does not name.
+        let bracketed = unnamed.map { "[" + ($0.split(separator: "/").last.map(String.init) ?? $0) + "]" }
+        if !bracketed.isEmpty {
+            XCTAssertTrue(sites.contains { site in bracketed.contains { site.hasSuffix($0) } },
+                          "none of \(bracketed) among the top sites: \(r.stderr)")
+        }
+    }
+
     func testSeedAtDefaultRateIsWithinTenPercent() throws {
         let p = try runSeed(rate: nil)
         XCTAssertEqual(p.period, 524_288)
