@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Memprof
 import MemprofProfile
 import XCTest
@@ -67,13 +68,27 @@ final class SampleFilterTests: XCTestCase {
         return l
     }
 
+    /// The layout, allocated by a thread of its own. glibc gives a new thread an arena of its
+    /// own while it has fewer than 8 per core; in the test process's main arena, another
+    /// thread's frees of 48-byte blocks (which glibc puts back in the block's own arena once
+    /// that thread's cache is full) could hand this sequence blocks from anywhere, and did
+    /// in a full run.
+    private func allocateLayoutOnANewThread() -> Layout {
+        final class Box: @unchecked Sendable { var layout = Layout() }
+        let box = Box(), done = DispatchSemaphore(value: 0)
+        let thread = Thread { box.layout = self.allocateLayout(); done.signal() }
+        thread.start()
+        done.wait()
+        return box.layout
+    }
+
     func testLoneAndSharedPagesKeepSampledBlocksExact() throws {
         let baseLone = try inuse("sampleFilterLone"), baseSecond = try inuse("sampleFilterSecond")
         // A page boundary between the two sampled blocks (about 1 in 20) means another try.
-        var layout = allocateLayout()
+        var layout = allocateLayoutOnANewThread()
         for _ in 0..<20 where Self.page(layout.first!) != Self.page(layout.second!) {
             for p in layout.unsampled + [layout.lone!, layout.first!, layout.second!] { free(p) }
-            layout = allocateLayout()
+            layout = allocateLayoutOnANewThread()
         }
         let lone = try XCTUnwrap(layout.lone), first = try XCTUnwrap(layout.first), second = try XCTUnwrap(layout.second)
         XCTAssertEqual(Self.page(first), Self.page(second), "two sampled blocks in one page")
