@@ -78,6 +78,22 @@ struct ByteCursor {
         }
     }
 
+    /// A DWARF initial length (4 bytes, or 0xffffffff and 8 bytes in 64-bit DWARF): the offset
+    /// where the `what` it starts ends, and whether it is 64-bit. Throws on the reserved
+    /// values and on a length past the end of `section`.
+    mutating func initialLength(of what: String, in section: String) throws -> (end: Int, is64: Bool) {
+        var length = UInt64(try u32())
+        var is64 = false
+        if length == 0xffff_ffff {
+            is64 = true
+            length = try u64()
+        } else if length >= 0xffff_fff0 {
+            throw SymbolicationError.malformed("reserved \(what) length")
+        }
+        guard length <= UInt64(remaining) else { throw SymbolicationError.malformed("\(what) extends past \(section)") }
+        return (offset + Int(length), is64)
+    }
+
     /// A section offset: 4 bytes in 32-bit DWARF, 8 in 64-bit DWARF.
     mutating func offsetValue(is64: Bool) throws -> UInt64 {
         is64 ? try u64() : UInt64(try u32())

@@ -13,16 +13,7 @@ struct DWARFAddressRanges {
         do {
             while !c.isAtEnd {
                 let setStart = c.offset
-                var length = UInt64(try c.u32())
-                var is64 = false
-                if length == 0xffff_ffff {
-                    is64 = true
-                    length = try c.u64()
-                } else if length >= 0xffff_fff0 {
-                    return nil
-                }
-                guard length <= UInt64(c.remaining) else { return nil }
-                let end = c.offset + Int(length)
+                let (end, is64) = try c.initialLength(of: "address range set", in: ".debug_aranges")
                 guard try c.u16() == 2 else { return nil }  // the only version there is (DWARF 2-5)
                 let unit = try c.offsetValue(is64: is64)
                 let addressSize = Int(try c.u8())

@@ -53,14 +53,7 @@ final class DWARFUnit {
     /// offset as `parse` would.
     static func indexableEnd(sections: DWARFSections, at offset: UInt64, next: inout UInt64) throws -> Int? {
         var c = try ByteCursor(sections.info, at: offset)
-        var length = UInt64(try c.u32())
-        if length == 0xffff_ffff {
-            length = try c.u64()
-        } else if length >= 0xffff_fff0 {
-            throw SymbolicationError.malformed("reserved unit length")
-        }
-        guard length <= UInt64(c.remaining) else { throw SymbolicationError.malformed("unit extends past .debug_info") }
-        let end = c.offset + Int(length)
+        let end = try c.initialLength(of: "unit", in: ".debug_info").end
         next = UInt64(end)
         let version = try c.u16()
         guard version >= 2 && version <= 5 else { return nil }
@@ -75,17 +68,7 @@ final class DWARFUnit {
     static func parse(sections: DWARFSections, at offset: UInt64, next: inout UInt64,
                       abbrevCache: inout [String: DWARFAbbrevTable], unitDIEOnly: Bool = false) throws -> DWARFUnit? {
         var c = try ByteCursor(sections.info, at: offset)
-        var length = UInt64(try c.u32())
-        var is64 = false
-        if length == 0xffff_ffff {
-            is64 = true
-            length = try c.u64()
-        } else if length >= 0xffff_fff0 {
-            throw SymbolicationError.malformed("reserved unit length")
-        }
-        let contentStart = c.offset
-        guard length <= UInt64(c.remaining) else { throw SymbolicationError.malformed("unit extends past .debug_info") }
-        let end = contentStart + Int(length)
+        let (end, is64) = try c.initialLength(of: "unit", in: ".debug_info")
         next = UInt64(end)
         let version = try c.u16()
         guard version >= 2 && version <= 5 else { return nil }
