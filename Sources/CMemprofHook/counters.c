@@ -146,6 +146,16 @@ static inline memprof_slot *slot_or_acquire(void *block) {
   return s == NULL ? memprof_acquire_slot(block) : NULL;
 }
 
+// A block given back, counted in the thread's own slot (the fast free of accounting.h does
+// the same inline).
+static inline void release_from_slot(memprof_slot *s, size_t usable) {
+  BUMP(&s->frees, 1);
+  BUMP(&s->freed_bytes, usable);
+  int64_t u = s->unflushed_live - (int64_t)usable;
+  if (UNLIKELY(u <= -MEMPROF_FLUSH_BYTES)) memprof_release_settle(s, u);
+  else s->unflushed_live = u;
+}
+
 HOOK_TEXT void memprof_account_new(void *p, size_t requested, size_t usable, void *ret) {
   memprof_slot *s = slot_or_acquire(p);
   if (s == NULL) {
@@ -176,14 +186,7 @@ HOOK_TEXT void memprof_account_release(size_t usable) {
     memprof_publish_live(st, -(int64_t)usable);
     return;
   }
-  BUMP(&s->frees, 1);
-  BUMP(&s->freed_bytes, usable);
-  int64_t u = s->unflushed_live - (int64_t)usable;
-  if (u <= -MEMPROF_FLUSH_BYTES) {
-    memprof_release_settle(s, u);
-    return;
-  }
-  s->unflushed_live = u;
+  release_from_slot(s, usable);
 }
 
 HOOK_TEXT void *memprof_alloc_slow(void *p, size_t requested, void *ret) {
@@ -220,12 +223,7 @@ HOOK_TEXT void memprof_free_sampled(void *p, memprof_slot *s) {
     return;
   }
   memprof_sample_forget(p);
-  size_t usable = memprof_block_size(p);
-  BUMP(&s->frees, 1);
-  BUMP(&s->freed_bytes, usable);
-  int64_t u = s->unflushed_live - (int64_t)usable;
-  if (UNLIKELY(u <= -MEMPROF_FLUSH_BYTES)) memprof_release_settle(s, u);
-  else s->unflushed_live = u;
+  release_from_slot(s, memprof_block_size(p));
   __libc_free(p);
 }
 

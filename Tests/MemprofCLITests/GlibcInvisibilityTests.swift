@@ -12,24 +12,10 @@ final class GlibcInvisibilityTests: XCTestCase {
         try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
         return d
     }()
-    private static let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/glibc_probe.c").path
-    private static let clang = "/opt/swift/usr/bin/clang"
 
     /// The probe alone, and the probe linked with the hook's C sources (as a program that
     /// links the hook gets it).
-    private static let binaries: (plain: String, linked: String) = {
-        let plain = dir.appendingPathComponent("probe").path
-        let linked = dir.appendingPathComponent("probe-linked").path
-        let hook = packageRoot.appendingPathComponent("Sources/CMemprofHook")
-        let hookSources = (try! FileManager.default.contentsOfDirectory(atPath: hook.path))
-            .filter { $0.hasSuffix(".c") }.sorted().map { hook.appendingPathComponent($0).path }
-        let r1 = try? runProgram(clang, ["-O2", "-o", plain, source])
-        precondition(r1?.status == 0, "cannot build the probe: \(r1?.stderr ?? "")")
-        let r2 = try? runProgram(clang, ["-O2", "-std=gnu11", "-I", hook.appendingPathComponent("include").path,
-                                         "-I", hook.path, "-o", linked, source] + hookSources + ["-lpthread", "-ldl"])
-        precondition(r2?.status == 0, "cannot build the linked probe: \(r2?.stderr ?? "")")
-        return (plain, linked)
-    }()
+    private static let binaries = buildHookProbe("glibc_probe", in: dir)
 
     private func plainOutput() throws -> String {
         let first = try runProgram(Self.binaries.plain, []).stdout

@@ -6,28 +6,7 @@ import XCTest
 /// `flush_at`; the slow path of mmapped blocks; sampled allocations), preloaded or linked, at
 /// any rate. Support/peak_probe.c computes the level itself with malloc_usable_size.
 final class PeakExactnessTests: XCTestCase {
-    private static let dir: URL = {
-        let d = scratch.appendingPathComponent("peak-probe")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }()
-    private static let clang = "/opt/swift/usr/bin/clang"
-
-    private static let binaries: (plain: String, linked: String) = {
-        let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/peak_probe.c").path
-        let hook = packageRoot.appendingPathComponent("Sources/CMemprofHook")
-        let include = hook.appendingPathComponent("include").path
-        let plain = dir.appendingPathComponent("probe").path
-        let linked = dir.appendingPathComponent("probe-linked").path
-        let hookSources = (try! FileManager.default.contentsOfDirectory(atPath: hook.path))
-            .filter { $0.hasSuffix(".c") }.sorted().map { hook.appendingPathComponent($0).path }
-        let r1 = try? runProgram(clang, ["-O2", "-I", include, "-o", plain, source])
-        precondition(r1?.status == 0, "cannot build the peak probe: \(r1?.stderr ?? "")")
-        let r2 = try? runProgram(clang, ["-O2", "-std=gnu11", "-I", include, "-I", hook.path, "-o", linked, source]
-                                 + hookSources + ["-lpthread", "-ldl"])
-        precondition(r2?.status == 0, "cannot build the linked peak probe: \(r2?.stderr ?? "")")
-        return (plain, linked)
-    }()
+    private static let binaries = buildHookProbe("peak_probe", in: scratch.appendingPathComponent("peak-probe"))
 
     /// Every climb's peak equals the level the probe computed.
     private func assertExact(_ output: String, _ what: String, file: StaticString = #filePath, line: UInt = #line) {

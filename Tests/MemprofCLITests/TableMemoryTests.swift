@@ -7,22 +7,7 @@ import XCTest
 /// when the kernel no longer hands back the same range. Plain runs always get it back; with
 /// tables mapped by mmap(NULL) the probe failed every time.
 final class TableMemoryTests: XCTestCase {
-    private static let binaries: (plain: String, linked: String) = {
-        let dir = scratch.appendingPathComponent("hole-probe")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let clang = "/opt/swift/usr/bin/clang"
-        let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/hole_probe.c").path
-        let hook = packageRoot.appendingPathComponent("Sources/CMemprofHook")
-        let hookSources = (try! FileManager.default.contentsOfDirectory(atPath: hook.path))
-            .filter { $0.hasSuffix(".c") }.sorted().map { hook.appendingPathComponent($0).path }
-        let plain = dir.appendingPathComponent("probe").path, linked = dir.appendingPathComponent("probe-linked").path
-        let r1 = try? runProgram(clang, ["-O2", "-o", plain, source])
-        precondition(r1?.status == 0, "cannot build the hole probe: \(r1?.stderr ?? "")")
-        let r2 = try? runProgram(clang, ["-O2", "-std=gnu11", "-I", hook.appendingPathComponent("include").path,
-                                         "-I", hook.path, "-o", linked, source] + hookSources + ["-lpthread", "-ldl"])
-        precondition(r2?.status == 0, "cannot build the linked hole probe: \(r2?.stderr ?? "")")
-        return (plain, linked)
-    }()
+    private static let binaries = buildHookProbe("hole_probe", in: scratch.appendingPathComponent("hole-probe"))
 
     func testPlainRunGetsTheSameRangeBack() throws {
         let r = try runProgram(Self.binaries.plain, [])

@@ -66,6 +66,27 @@ let hookCopy: String = {
     return copy
 }()
 
+/// Builds Support/`name`.c into `directory` twice: alone (as `probe`), and linked with the
+/// hook's C sources (as `probe-linked`, the way a program that links the hook gets it). Both
+/// see the hook's public header.
+func buildHookProbe(_ name: String, in directory: URL) -> (plain: String, linked: String) {
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let clang = "/opt/swift/usr/bin/clang"
+    let source = packageRoot.appendingPathComponent("Tests/MemprofCLITests/Support/\(name).c").path
+    let hook = packageRoot.appendingPathComponent("Sources/CMemprofHook")
+    let include = hook.appendingPathComponent("include").path
+    let hookSources = (try! FileManager.default.contentsOfDirectory(atPath: hook.path))
+        .filter { $0.hasSuffix(".c") }.sorted().map { hook.appendingPathComponent($0).path }
+    let plain = directory.appendingPathComponent("probe").path
+    let linked = directory.appendingPathComponent("probe-linked").path
+    let r1 = try? runProgram(clang, ["-O2", "-I", include, "-o", plain, source])
+    precondition(r1?.status == 0, "cannot build \(name): \(r1?.stderr ?? "")")
+    let r2 = try? runProgram(clang, ["-O2", "-std=gnu11", "-I", include, "-I", hook.path, "-o", linked, source]
+                             + hookSources + ["-lpthread", "-ldl"])
+    precondition(r2?.status == 0, "cannot build \(name) linked with the hook: \(r2?.stderr ?? "")")
+    return (plain, linked)
+}
+
 /// The independent LD_PRELOAD counter (Support/independent_counter.c), compiled once.
 let independentCounter: String = {
     let lib = scratch.appendingPathComponent("libB.so").path
