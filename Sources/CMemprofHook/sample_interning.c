@@ -9,6 +9,7 @@
 #include "sampler.h"
 #include "unwind_cache.h"
 #include "id_index.h"
+#include "stack_memo.h"
 
 // Stacks and buckets are dense arrays, appended under the intern lock; their hash indexes
 // (id_index.h) are read without a lock.
@@ -188,6 +189,7 @@ __attribute__((noinline)) static uint32_t add_bucket(memprof_sampler *sp, mp_ind
 }
 
 void memprof_intern_forget_indexes(void) {
+  __atomic_fetch_add(&memprof_g_intern_epoch, 1, __ATOMIC_RELEASE);  // the memos' ids too
   g_stack_index.current = NULL;
   g_bucket_index.current = NULL;
 }

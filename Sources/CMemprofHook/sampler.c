@@ -19,12 +19,15 @@
 #include "live_table.h"
 #include "unwind_cache.h"
 #include "table_memory.h"
+#include "stack_memo.h"
 
 memprof_sampler *memprof_g_sampler;
 static memprof_sampler *g_shared_sampler;  // inside the shared file, if any
 // Set while this thread holds the sampler lock: a signal handler that allocates then must
 // not wait for the lock its own thread holds (it is counted, not sampled).
 static __thread int t_in_sampler __attribute__((tls_model("initial-exec")));
+// MEMPROF_STACK_MEMO=0: every sample walks its whole stack (to check the memo against).
+static int g_memo_off;
 extern void *__libc_stack_end;
 
 // ---- fork: every lock is taken before and given back after, in parent and child, so a
@@ -109,7 +112,9 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
   int saved_errno = errno;
   t_in_sampler = 1;
   uint64_t pcs[MP_MAX_DEPTH];
-  uint32_t depth = memprof_capture_stack(frame, top, (uintptr_t)ret, pcs);
+  mp_stack_memo *memo = g_memo_off ? NULL : memprof_stack_memo(s);
+  int same = 0;
+  uint32_t depth = memprof_capture_stack(frame, top, (uintptr_t)ret, pcs, memo, &same);
   memprof_sampler *sp = sampler_for_writing();
   if (sp != NULL) {
     if (UNLIKELY(LOAD(&sp->start_time_ns) == 0)) {
@@ -122,7 +127,14 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
     // Written only when it changed: every thread reads this line on every sample.
     int64_t rate = LOAD(&memprof_g_rate);
     if (UNLIKELY(LOAD(&sp->rate) != rate)) STORE(&sp->rate, rate);
-    uint32_t stack = memprof_intern_stack(sp, pcs, depth);
+    // The same stack as this thread's last sample (stack_memo.h): the same id, unless the
+    // ids were forgotten since (a forked child).
+    uint32_t epoch = __atomic_load_n(&memprof_g_intern_epoch, __ATOMIC_ACQUIRE);
+    uint32_t stack = same && memo->stack_id && memo->epoch == epoch ? memo->stack_id : memprof_intern_stack(sp, pcs, depth);
+    if (memo) {
+      memo->stack_id = memo->n ? stack : 0;
+      memo->epoch = epoch;
+    }
     uint32_t bucket = stack ? memprof_intern_bucket(sp, stack, usable, memprof_thread_label(sp, s), 0) : 0;
     memprof_state *st = memprof_g_state;
     mp_live_info info = {
@@ -228,6 +240,8 @@ void memprof_sampler_init(memprof_sampler *in_shared_file) {
     long long v = strtoll(env, &end, 10);
     if (*end == 0 && v >= 0) memprof_g_rate = v;
   }
+  const char *memo = getenv("MEMPROF_STACK_MEMO");
+  g_memo_off = memo != NULL && strcmp(memo, "0") == 0;
   if (in_shared_file) {
     in_shared_file->magic = MP_SAMPLER_MAGIC;
     g_shared_sampler = memprof_g_sampler = in_shared_file;

@@ -7,6 +7,7 @@
 #include "sampler.h"
 #include "live_table.h"
 #include "unwind_cache.h"
+#include "stack_memo.h"
 
 int memprof_profile_copy(const void *state, size_t size, memprof_profile_header *h,
                          memprof_bucket_info *buckets, size_t bucket_capacity, uint64_t *pcs,
@@ -91,10 +92,11 @@ void memprof_read_self_memory(memprof_self_memory *out) {
   if (sp == NULL) return;
   uint64_t live_table = memprof_live_mapped_bytes();
   out->sampler_mapped = sizeof(memprof_sampler) + memprof_sampler_index_bytes() +
-                        sizeof memprof_g_sample_filter + live_table + memprof_unwind_cache_bytes();
+                        sizeof memprof_g_sample_filter + live_table + memprof_unwind_cache_bytes() +
+                        memprof_stack_memo_mapped();
   uint64_t stacks = LOAD(&sp->stacks_used), buckets = LOAD(&sp->buckets_used);
   out->sampler_used = stacks * (sizeof(mp_stack) + 2 * sizeof(uint32_t)) +
                       LOAD(&sp->pcs_used) * sizeof(uint64_t) +
                       buckets * (sizeof(mp_bucket) + 2 * sizeof(uint32_t)) + live_table +
-                      sizeof memprof_g_sample_filter;
+                      sizeof memprof_g_sample_filter + memprof_stack_memo_used();
 }

@@ -14,6 +14,7 @@
 #include "sampler.h"
 #include "stack_capture.h"
 #include "unwind_cache.h"
+#include "stack_memo.h"
 
 // Bounds of the hook's code, per module (hidden: a preloaded copy and a linked-in copy each
 // see their own).
@@ -140,10 +141,19 @@ __attribute__((noinline)) static int slow_step(walk *k, uint64_t rule) {
   return 1;
 }
 
-// One step to the caller. Returns 0 when the stack ends. Inlines the step of MP_RULE_SIMPLE
-// rules (nearly every frame): the window's lower end is the frame's rsp (the CFA of the
-// frame below it), so one compare with the CFA bounds both words read.
-static inline __attribute__((always_inline)) int unwind_one(walk *k) {
+// How a step went (unwind_one).
+enum {
+  STEP_ENDED = 0,       // no caller: the state says so (rule, bounds), no word was read
+  STEP_ENDED_READ = -1, // no caller: the return address read at k->sp - 8 is not code
+  STEP_ENDED_OTHER = -2,// no caller, found by the general step
+  STEP_FAST = 1,        // to the caller, by the fast step (*rbp_read: where rbp was read)
+  STEP_OTHER = 2,       // to the caller, by the general step
+};
+
+// One step to the caller (> 0), or the end of the stack (<= 0). Inlines the step of
+// MP_RULE_SIMPLE rules (nearly every frame): the window's lower end is the frame's rsp (the
+// CFA of the frame below it), so one compare with the CFA bounds both words read.
+static inline __attribute__((always_inline)) int unwind_one(walk *k, int32_t *rbp_read) {
   uintptr_t pc = k->pc, sp = k->sp;
   uint64_t rule;
   if (UNLIKELY(!mp_unwind_lookup(pc - 1, &rule))) rule = memprof_unwind_rule_slow(pc - 1, sp == k->exact_sp ? 0 : pc);
@@ -151,28 +161,110 @@ static inline __attribute__((always_inline)) int unwind_one(walk *k) {
     uintptr_t cfa = ((rule & MP_CFA_RSP) ? sp : k->fp) + (intptr_t)(int32_t)(uint32_t)(rule >> 32);
     // cfa > sp, 8-aligned, and cfa <= hi: CFA - 8 and CFA + rbp_off (< 0, aligned) are
     // below hi; CFA - 8 >= sp; CFA + rbp_off is checked against sp.
-    if (cfa <= sp || cfa > k->hi || (cfa & 7)) return 0;
+    if (cfa <= sp || cfa > k->hi || (cfa & 7)) return STEP_ENDED;
+    *rbp_read = MP_MEMO_NO_READ;
     if (rule & ((uint64_t)MP_RBP_AT_CFA << 3)) {
-      uintptr_t at = cfa + (intptr_t)(int16_t)(uint16_t)(rule >> 16);
-      k->fp = at >= sp ? *(const uintptr_t *)at : 0;
+      intptr_t off = (intptr_t)(int16_t)(uint16_t)(rule >> 16);
+      uintptr_t at = cfa + off;
+      if (at >= sp) {
+        k->fp = *(const uintptr_t *)at;
+        *rbp_read = (int32_t)off;
+      } else {
+        k->fp = 0;
+      }
     }
     k->pc = *(const uintptr_t *)(cfa - 8);
     k->sp = cfa;  // (past exact_sp: the next frame is a caller's)
-    return k->pc >= 4096;
+    return k->pc >= 4096 ? STEP_FAST : STEP_ENDED_READ;
   }
-  if ((rule & 7) == MP_CFA_END || (rule & 7) == MP_CFA_NONE) return 0;
+  if ((rule & 7) == MP_CFA_END || (rule & 7) == MP_CFA_NONE) return STEP_ENDED;
   walk copy = *k;
-  if (!slow_step(&copy, rule)) return 0;
+  if (!slow_step(&copy, rule)) return STEP_ENDED_OTHER;
   *k = copy;
+  return STEP_OTHER;
+}
+
+// ---- the memo (stack_memo.h)
+
+// 1 when every word the memo's walk read outside its frames f[0..i) still holds what it read.
+static int memo_still_holds(const mp_stack_memo *m, uint32_t i) {
+  if (m->end_sp != m->f[0].sp && *(const uintptr_t *)(m->end_sp - 8) != m->end_pc) return 0;
+  for (uint32_t j = 0; j < i; j++) {
+    const mp_memo_frame *f = &m->f[j];
+    if (*(const uintptr_t *)(f->sp - 8) != f->pc) return 0;
+    if (f->rbp_read != MP_MEMO_NO_READ && *(const uintptr_t *)(f->sp + f->rbp_read) != f->fp) return 0;
+  }
   return 1;
+}
+
+// The memo frame with this state, searched from *at down (the walk's sp only grows, the
+// memo's frames are outermost first): its index, or -1.
+static inline int memo_find(const mp_stack_memo *m, int *at, const walk *k) {
+  int i = *at;
+  while (i >= 0 && m->f[i].sp < k->sp) i--;
+  *at = i;
+  return i >= 0 && m->f[i].sp == k->sp && m->f[i].pc == k->pc && m->f[i].fp == k->fp ? i : -1;
+}
+
+static inline void memo_push(mp_stack_memo *m, uint32_t *fresh, const walk *k, int32_t rbp_read) {
+  if (*fresh < MP_MAX_DEPTH) m->fresh[*fresh] = (mp_memo_frame){.pc = k->pc, .sp = k->sp, .fp = k->fp, .rbp_read = rbp_read};
+  (*fresh)++;
+}
+
+// After a walk that met the memo at f[i] (fresh[fresh - 1] is that frame): the memo becomes
+// f[0..i] and this walk's frames below it. Returns 1 when the stack is the memo's own.
+static void memo_result(mp_stack_memo *m, const uint64_t *pcs, uint32_t depth) {
+  for (uint32_t i = 0; i < depth; i++) m->pcs[i] = pcs[i];
+  m->depth = depth;
+}
+
+static int memo_join(mp_stack_memo *m, uint32_t i, uint32_t fresh, uintptr_t caller, const uint64_t *pcs,
+                     uint32_t depth) {
+  uint32_t inner = fresh - 1;
+  if (fresh == 0 || fresh > MP_MAX_DEPTH) {
+    m->n = 0;
+    return 0;
+  }
+  int same = caller == m->caller && inner == m->n - 1 - i;
+  for (uint32_t t = 0; same && t < inner; t++) same = m->fresh[t].pc == m->f[m->n - 1 - t].pc;
+  if (i + 1 + inner > MP_MAX_DEPTH) {
+    m->n = 0;
+    return 0;
+  }
+  for (uint32_t t = 0; t < inner; t++) m->f[i + 1 + t] = m->fresh[inner - 1 - t];
+  m->n = i + 1 + inner;
+  m->caller = caller;
+  memo_result(m, pcs, depth);
+  return same;
+}
+
+// After a walk that ended on its own, made of fast steps: the memo becomes that walk.
+static void memo_store(mp_stack_memo *m, uint32_t fresh, const walk *end, uintptr_t top, uint32_t generation,
+                       uintptr_t caller, const uint64_t *pcs, uint32_t depth) {
+  if (fresh == 0 || fresh > MP_MAX_DEPTH) {
+    m->n = 0;
+    return;
+  }
+  for (uint32_t t = 0; t < fresh; t++) m->f[t] = m->fresh[fresh - 1 - t];
+  m->n = fresh;
+  m->top = top;
+  m->generation = generation;
+  m->caller = caller;
+  m->end_sp = end->sp;
+  m->end_pc = end->pc;
+  m->stack_id = 0;
+  memo_result(m, pcs, depth);
 }
 
 // `frame` is the frame address of a hook function (it keeps a frame pointer): the state
 // after it returns is pc = frame[1], rsp = frame + 16, rbp = frame[0].
-uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller, uint64_t *pcs) {
+uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller, uint64_t *pcs, mp_stack_memo *memo,
+                               int *same_as_memo) {
   const uintptr_t hook_lo = (uintptr_t)__start_memprof_hook_text;
   const uintptr_t hook_len = (uintptr_t)__stop_memprof_hook_text - hook_lo;
   uint32_t depth = 0;
+  int32_t rbp_read;
+  *same_as_memo = 0;
   if (caller >= 4096 && caller - hook_lo >= hook_len) pcs[depth++] = caller;
   uintptr_t sp;
   __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
@@ -192,12 +284,60 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   k.pc = ((const uintptr_t *)frame)[1];
   k.sp = frame + 16;
   if (k.pc < 4096) return depth;
+  uint32_t generation = __atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE);
+  int keep = memo != NULL && !k.alt;  // this walk may become the memo
+  int at = keep && memo->n && memo->top == top && memo->generation == generation ? (int)memo->n - 1 : -1;
+  // From the same place as the last sample, with the same words on the stack: the same stack.
+  if (at >= 0 && memo->caller == caller && memo_find(memo, &at, &k) == (int)memo->n - 1 &&
+      memo_still_holds(memo, memo->n - 1)) {
+    for (uint32_t i = 0; i < memo->depth; i++) pcs[i] = memo->pcs[i];
+    *same_as_memo = 1;
+    return memo->depth;
+  }
+  uint32_t fresh = 0;
+  int step = STEP_FAST;
+  if (keep) memo_push(memo, &fresh, &k, MP_MEMO_NO_READ);
   // The hook's own frames (a few), then the first frame outside it, which is the caller
   // when the interposer kept a frame (not repeated).
-  for (int steps = 0; k.pc - hook_lo < hook_len; steps++)
-    if (steps == 16 || !unwind_one(&k)) return depth;
+  for (int steps = 0; k.pc - hook_lo < hook_len; steps++) {
+    if (steps == 16 || (step = unwind_one(&k, &rbp_read)) <= 0) {
+      if (memo) memo->n = 0;
+      return depth;
+    }
+    if (step != STEP_FAST) keep = 0;
+    if (keep) memo_push(memo, &fresh, &k, rbp_read);
+  }
   if (k.pc != caller) pcs[depth++] = k.pc;
-  while (depth < MP_MAX_DEPTH && unwind_one(&k)) pcs[depth++] = k.pc;
+  for (;;) {
+    int i = at >= 0 ? memo_find(memo, &at, &k) : -1;
+    if (i >= 0) {
+      if (keep && memo_still_holds(memo, (uint32_t)i)) {
+        for (int j = i - 1; j >= 0 && depth < MP_MAX_DEPTH; j--) pcs[depth++] = memo->f[j].pc;
+        *same_as_memo = memo_join(memo, (uint32_t)i, fresh, caller, pcs, depth);
+        return depth;
+      }
+      at = -1;  // the memo's callers changed: walk on
+    }
+    if (depth == MP_MAX_DEPTH) {
+      keep = 0;  // cut: not a whole walk
+      break;
+    }
+    step = unwind_one(&k, &rbp_read);
+    if (step <= 0) break;
+    pcs[depth++] = k.pc;
+    if (step != STEP_FAST) {
+      keep = 0;
+      at = -1;
+    }
+    if (keep) memo_push(memo, &fresh, &k, rbp_read);
+  }
+  if (memo != NULL) {
+    if (keep && step != STEP_ENDED_OTHER) {
+      memo_store(memo, fresh, &k, top, generation, caller, pcs, depth);
+    } else {
+      memo->n = 0;
+    }
+  }
   return depth;
 }
 
@@ -211,7 +351,10 @@ static inline int in_hook(uintptr_t pc) {
 // stack, so a frame without a frame pointer ends the walk or yields odd return addresses,
 // never a fault. `caller` is the interposer's own return address: first, and not repeated
 // when the walk finds it too (it does when the interposer kept a frame).
-uint32_t memprof_capture_stack(uintptr_t fp, uintptr_t top, uintptr_t caller, uint64_t *pcs) {
+uint32_t memprof_capture_stack(uintptr_t fp, uintptr_t top, uintptr_t caller, uint64_t *pcs, mp_stack_memo *memo,
+                               int *same_as_memo) {
+  (void)memo;
+  *same_as_memo = 0;
   uint32_t depth = 0;
   if (caller >= 4096 && !in_hook(caller)) pcs[depth++] = caller;
   uintptr_t lo = fp;

@@ -1,0 +1,57 @@
+// Private: a thread's last stack walk, kept so that the next walk can stop at the first
+// frame the two share and take the callers from it (stack_capture.c).
+//
+// A walk is a function of the registers it starts from, the unwind rules of the code it
+// meets and the stack words it reads. Two walks that reach the same frame state (pc, rsp,
+// rbp) go on identically as long as every word the earlier one read beyond that frame
+// still holds what it read then, under the same rules (same module generation, same
+// stack). So the memo keeps, for each frame, its state and where its words were read:
+// checking them costs a load and a compare a frame, against a rule lookup and a step.
+// The frames start at the hook's own (the first state of the walk): a sample from the same
+// place as the last one checks the words and copies the last result.
+// Only walks made of the fast step (MP_RULE_SIMPLE) that ended on their own are kept; a
+// walk through a signal frame, an alternate stack or cut at MP_MAX_DEPTH is not.
+#ifndef MEMPROF_STACK_MEMO_H
+#define MEMPROF_STACK_MEMO_H
+#include <stdint.h>
+#include "state.h"
+#include "sampler.h"
+
+/// Slots with a memo (a thread on a later slot walks in full every time).
+#define MP_MEMO_SLOTS 256
+/// rbp_read of a frame whose step did not read rbp from the stack (never a valid offset:
+/// those are negative multiples of 8).
+#define MP_MEMO_NO_READ 1
+
+/// One frame state of a walk: `pc` was read at sp - 8; rbp at sp + rbp_read unless
+/// rbp_read is MP_MEMO_NO_READ.
+typedef struct mp_memo_frame {
+  uint64_t pc, sp, fp;
+  int32_t rbp_read;
+  uint32_t pad;
+} mp_memo_frame;
+
+typedef struct mp_stack_memo {
+  uint32_t n;              // frames in f, outermost first; 0 = none
+  uint32_t generation;     // memprof_g_module_generation of the walk
+  uint64_t top;            // the stack top it was walked under
+  uint64_t caller;         // the interposer's return address it was taken with
+  uint64_t end_sp, end_pc; // where the last step read the return address that ended it
+                           // (end_sp == the outermost frame's sp: the step read none)
+  uint32_t stack_id;       // the sampler's id of this stack (0: not known)
+  uint32_t epoch;          // memprof_g_intern_epoch when stack_id was set
+  uint32_t depth;          // the walk's result: depth return addresses in pcs
+  uint32_t pad;
+  uint64_t pcs[MP_MAX_DEPTH];
+  mp_memo_frame f[MP_MAX_DEPTH];
+  mp_memo_frame fresh[MP_MAX_DEPTH];  // the current walk's frames, leaf first
+} mp_stack_memo;
+
+/// This slot's memo, NULL when it has none (slot beyond MP_MEMO_SLOTS, no memory).
+HIDDEN mp_stack_memo *memprof_stack_memo(memprof_slot *s);
+/// Bytes of the memo table (mapped, and in use by threads that sampled).
+HIDDEN uint64_t memprof_stack_memo_mapped(void);
+HIDDEN uint64_t memprof_stack_memo_used(void);
+/// One more each time the sampler's ids stop being valid (a forked child's forgotten indexes).
+extern uint32_t memprof_g_intern_epoch HIDDEN;
+#endif
