@@ -38,6 +38,7 @@ for program in "st-churn 8000000" "churn 2000000" "mt-churn 1000000"; do
   read -r name arg <<<"$program"
   plain=("$bin/memprof-workload" "$name" "$arg")
   echo "$program:"
+  paired "plain against plain (the noise)" "${plain[@]}" -- "${plain[@]}"
   paired "preloaded, default (counters + 512 KiB)" "${plain[@]}" -- env LD_PRELOAD="$lib" "${plain[@]}"
   paired "linked, default (counters + 512 KiB)" "${plain[@]}" -- "$bin/memprof-workload-linked" "$name" "$arg"
   paired "preloaded, counters only" "${plain[@]}" -- env LD_PRELOAD="$lib" MEMPROF_RATE=0 "${plain[@]}"
@@ -47,6 +48,16 @@ for program in "st-churn 8000000" "churn 2000000" "mt-churn 1000000"; do
   paired "  the same, symbolizing only after the exit" "${plain[@]}" -- env MEMPROF_RUN_WARM=0 "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
   paired "heaptrack" "${plain[@]}" -- heaptrack -o "$work/ht" "${plain[@]}"
   rm -f "$work"/ht*
+done
+
+echo "== 1b. memprof run -o end to end on programs of about 1 s (the issue's measure: the fixed"
+echo "   cost of starting, symbolizing and writing the profile spread over a second)"
+for program in "st-churn 16000000" "mt-churn 3500000"; do
+  read -r name arg <<<"$program"
+  plain=("$bin/memprof-workload" "$name" "$arg")
+  echo "$program:"
+  paired "preloaded, default (counters + 512 KiB)" "${plain[@]}" -- env LD_PRELOAD="$lib" "${plain[@]}"
+  paired "memprof run -o (default rate, end to end)" "${plain[@]}" -- "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
 done
 
 echo "== 2. futex calls, mt-churn 1000000 (strace -f -c; the program's own mutexes included)"

@@ -28,6 +28,13 @@ static memprof_sampler *g_shared_sampler;  // inside the shared file, if any
 static __thread int t_in_sampler __attribute__((tls_model("initial-exec")));
 // MEMPROF_STACK_MEMO=0: every sample walks its whole stack (to check the memo against).
 static int g_memo_off;
+// The thread's errno, found once (errno is a call into libc each time it is named).
+static __thread int *t_errno __attribute__((tls_model("initial-exec")));
+static inline int *errno_slot(void) {
+  int *e = t_errno;
+  if (UNLIKELY(e == NULL)) t_errno = e = &errno;
+  return e;
+}
 extern void *__libc_stack_end;
 
 // ---- fork: every lock is taken before and given back after, in parent and child, so a
@@ -109,7 +116,8 @@ static unsigned lifetime_class(uint64_t us) {
 
 // `s` is the allocating thread's slot (NULL for a call made without one).
 static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintptr_t frame, void *ret) {
-  int saved_errno = errno;
+  int *err = errno_slot();
+  int saved_errno = *err;
   t_in_sampler = 1;
   uint64_t pcs[MP_MAX_DEPTH];
   mp_stack_memo *memo = g_memo_off ? NULL : memprof_stack_memo(s);
@@ -156,7 +164,7 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
     }
   }
   t_in_sampler = 0;
-  errno = saved_errno;
+  *err = saved_errno;
 }
 
 void memprof_sample_set_type(void *p, uint64_t metadata) {

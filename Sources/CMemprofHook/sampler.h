@@ -94,9 +94,21 @@ HIDDEN int memprof_sample_forget(void *p);
 /// Copies every bucket's live count as the heap's peak when live bytes exceed the last copy
 /// by 2% (called when a thread publishes a rise of its live bytes).
 HIDDEN void memprof_peak_check(int64_t live);
+/// The thread label cached in a slot (reserved words, owner only; thread_labels.c).
+#define MP_LABEL(s) ((s)->reserved[0])       // label index + 1, 0 = none yet
+#define MP_LABEL_COUNTDOWN(s) ((s)->reserved[1])  // samples until the name is read again
+#define MP_LABEL_NAME(s) ((char *)&(s)->reserved[2])  // 16 bytes: the name the label was made from
+/// The label of a thread without one cached, or due for a look at its name.
+HIDDEN uint32_t memprof_thread_label_slow(memprof_sampler *sp, memprof_slot *s);
 /// The label of the calling thread (its name, `main`, or `tid-N`), as an index into the
 /// sampler's thread names; refreshed now and then from the kernel.
-HIDDEN uint32_t memprof_thread_label(memprof_sampler *sp, memprof_slot *s);
+static inline uint32_t memprof_thread_label(memprof_sampler *sp, memprof_slot *s) {
+  if (LIKELY(s != NULL && MP_LABEL(s) != 0 && MP_LABEL_COUNTDOWN(s) > 0)) {
+    MP_LABEL_COUNTDOWN(s)--;
+    return (uint32_t)(MP_LABEL(s) - 1);
+  }
+  return memprof_thread_label_slow(sp, s);
+}
 /// Bytes of the process-local indexes of stacks and buckets (for memprof_read_self_memory).
 HIDDEN uint64_t memprof_sampler_index_bytes(void);
 /// The type census typed p (a live sampled block, or not sampled at all): moves its sample

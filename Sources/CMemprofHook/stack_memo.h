@@ -47,8 +47,18 @@ typedef struct mp_stack_memo {
   mp_memo_frame fresh[MP_MAX_DEPTH];  // the current walk's frames, leaf first
 } mp_stack_memo;
 
+extern mp_stack_memo *memprof_g_memos HIDDEN;  // MP_MEMO_SLOTS of them, or NULL until needed
+/// Maps the memo table (first use): the memo of slot `index`, NULL without memory.
+HIDDEN mp_stack_memo *memprof_stack_memo_map(uintptr_t index);
 /// This slot's memo, NULL when it has none (slot beyond MP_MEMO_SLOTS, no memory).
-HIDDEN mp_stack_memo *memprof_stack_memo(memprof_slot *s);
+static inline mp_stack_memo *memprof_stack_memo(memprof_slot *s) {
+  memprof_state *st = memprof_g_state;
+  if (s == NULL || st == NULL) return NULL;
+  uintptr_t index = (uintptr_t)(s - st->slots);
+  if (index >= MP_MEMO_SLOTS) return NULL;
+  mp_stack_memo *memos = __atomic_load_n(&memprof_g_memos, __ATOMIC_ACQUIRE);
+  return LIKELY(memos != NULL) ? &memos[index] : memprof_stack_memo_map(index);
+}
 /// Bytes of the memo table (mapped, and in use by threads that sampled).
 HIDDEN uint64_t memprof_stack_memo_mapped(void);
 HIDDEN uint64_t memprof_stack_memo_used(void);

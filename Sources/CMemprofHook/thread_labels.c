@@ -12,10 +12,10 @@
 #include "sampler.h"
 
 #define REFRESH_EVERY 256
-// Slot fields used here (reserved words of memprof_slot, owner only).
-#define LABEL(s) ((s)->reserved[0])       // label index + 1, 0 = none yet
-#define COUNTDOWN(s) ((s)->reserved[1])   // samples until the name is read again
-#define NAME(s) ((char *)&(s)->reserved[2])  // 16 bytes: the name the label was made from
+// Slot fields used here (reserved words of memprof_slot, owner only: see sampler.h).
+#define LABEL(s) MP_LABEL(s)
+#define COUNTDOWN(s) MP_LABEL_COUNTDOWN(s)
+#define NAME(s) MP_LABEL_NAME(s)
 
 static char g_process_name[16];  // the main thread's name: what unnamed threads inherit
 
@@ -59,11 +59,7 @@ static uint32_t intern(memprof_sampler *sp, const char *label) {
   return found;
 }
 
-uint32_t memprof_thread_label(memprof_sampler *sp, memprof_slot *s) {
-  if (s != NULL && LABEL(s) != 0 && COUNTDOWN(s) > 0) {
-    COUNTDOWN(s)--;
-    return (uint32_t)(LABEL(s) - 1);
-  }
+uint32_t memprof_thread_label_slow(memprof_sampler *sp, memprof_slot *s) {
   char name[16] = {0};
   prctl(PR_GET_NAME, name, 0, 0, 0);
   if (s != NULL && LABEL(s) != 0 && memcmp(name, NAME(s), 16) == 0) {
