@@ -53,7 +53,13 @@ struct ProtoWriter {
     }
 
     mutating func int64s(_ field: Int, _ values: [Int64]) {
-        uint64s(field, values.map { UInt64(bitPattern: $0) })
+        if values.count > 2 {
+            message(field) { w in
+                for v in values { w.varint(UInt64(bitPattern: v)) }
+            }
+        } else {
+            for v in values { uint64(field, UInt64(bitPattern: v)) }
+        }
     }
 
     mutating func string(_ field: Int, _ value: String) {
@@ -64,15 +70,27 @@ struct ProtoWriter {
         bytes.append(contentsOf: utf8)
     }
 
-    /// An embedded message (or packed run): the body is written in place, then its tag and
-    /// length are inserted in front of it.
+    /// An embedded message (or packed run): its tag, a byte for its length, then the body in
+    /// place; the length is written into that byte when it fits (under 128 bytes, nearly every
+    /// message of a profile), else its varint takes the byte's place and the bytes after it.
     mutating func message(_ field: Int, _ body: (inout ProtoWriter) -> Void) {
-        let start = bytes.count
+        tag(field, 2)
+        bytes.reserveOnGrid(adding: 1)
+        let lengthAt = bytes.count
+        bytes.append(0)
         body(&self)
-        var header = ProtoWriter()
-        header.tag(field, 2)
-        header.varint(UInt64(bytes.count - start))
-        bytes.reserveOnGrid(adding: header.bytes.count)
-        bytes.insert(contentsOf: header.bytes, at: start)
+        var length = UInt64(bytes.count - lengthAt - 1)
+        if length < 0x80 {
+            bytes[lengthAt] = UInt8(length)
+            return
+        }
+        var size = 1
+        while length >> (7 * size) != 0 { size += 1 }
+        bytes.reserveOnGrid(adding: size - 1)
+        bytes.insert(contentsOf: repeatElement(0, count: size - 1), at: lengthAt + 1)
+        for i in 0..<size {
+            bytes[lengthAt + i] = UInt8(truncatingIfNeeded: length) | (i < size - 1 ? 0x80 : 0)
+            length >>= 7
+        }
     }
 }

@@ -29,6 +29,34 @@ final class ProtoWireTests: XCTestCase {
         }
     }
 
+    /// A message's length goes into one byte when it fits and takes more bytes when it does
+    /// not, also inside another message: lengths around each varint size, nested.
+    func testMessageLengthsOfEverySize() throws {
+        for size in [0, 1, 126, 127, 128, 129, 300, 16_383, 16_384, 16_385, 2_097_151, 2_097_152] {
+            var w = ProtoWriter()
+            w.uint64(1, 7)
+            w.message(2) { w in
+                w.message(3) { w in
+                    w.bytes.append(contentsOf: repeatElement(0x2a, count: size))
+                }
+                w.uint64(4, 9)
+            }
+            w.uint64(5, 11)
+            var expected: [UInt8] = [0x08, 0x07, 0x12]
+            var inner: [UInt8] = [0x1a]
+            var v = ProtoWriter()
+            v.varint(UInt64(size))
+            inner += v.bytes + [UInt8](repeating: 0x2a, count: size) + [0x20, 0x09]
+            var outer = ProtoWriter()
+            outer.varint(UInt64(inner.count))
+            expected += outer.bytes + inner + [0x28, 0x0b]
+            XCTAssertEqual(w.bytes, expected, "body of \(size) bytes")
+            let top = try fields(w.bytes)
+            XCTAssertEqual(top.map(\.number), [1, 2, 5])
+            XCTAssertEqual(top[1].end - top[1].start, inner.count)
+        }
+    }
+
     func testNegativeInt64IsTenBytes() throws {
         var w = ProtoWriter()
         w.int64(2, -1)
