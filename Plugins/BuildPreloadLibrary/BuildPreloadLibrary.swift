@@ -19,27 +19,61 @@ struct BuildPreloadLibrary: BuildToolPlugin {
         let sources = files.filter { $0.pathExtension == "c" }
         let headers = files.filter { ["h", "def"].contains($0.pathExtension) } + [hook.appending(path: "include/memprof_hook.h")]
         let output = context.pluginWorkDirectoryURL.appending(path: "libmemprof_preload.so")
-        var arguments = [
-            // Leaf functions without a frame: free() (tail calls only) saves three
-            // instructions a call; stack walks start from a hook frame that calls on.
-            // -fno-plt: glibc's entry points are called through the GOT, not a PLT stub
-            // (one jump less a call; the few symbols are bound at load).
-            "-shared", "-fPIC", "-O2", "-fno-omit-frame-pointer", "-momit-leaf-frame-pointer", "-fno-plt",
-            "-std=gnu11",
-            "-I", hook.appending(path: "include").path, "-I", hook.path,
-            "-o", output.path,
-        ]
-        arguments += sources.map(\.path)
-        arguments += ["-lpthread", "-ldl"]
+        let common = ["-fPIC", "-O2", "-fno-plt", "-std=gnu11",
+                      "-I", hook.appending(path: "include").path, "-I", hook.path]
+        // The interposers (malloc, free, ...) without a frame pointer: malloc then saves one
+        // register around its call into glibc instead of three, five instructions less a call
+        // (callgrind, st-churn: +61.2 -> +56.0 instructions a malloc+free pair by default).
+        // Walks step out of them by their CFI (x86_64); elsewhere walks follow frame pointers,
+        // so there they keep theirs.
+        let interposers = hook.appending(path: "interpose.c")
+        let interposersObject = context.pluginWorkDirectoryURL.appending(path: "interpose.o")
+        #if arch(x86_64)
+        let interposerFrames = ["-fomit-frame-pointer"]
+        #else
+        let interposerFrames = ["-fno-omit-frame-pointer"]
+        #endif
+        // The rest: leaf functions without a frame (free's slow paths are tail calls); stack
+        // walks start from a hook frame that calls on. -fno-plt: glibc's entry points are
+        // called through the GOT, not a PLT stub (one jump less a call; the few symbols are
+        // bound at load).
+        var link = ["-shared"] + common + ["-fno-omit-frame-pointer", "-momit-leaf-frame-pointer", "-o", output.path,
+                                           interposersObject.path]
+        let others = sources.filter { $0.lastPathComponent != "interpose.c" }
+        link += others.map(\.path)
+        link += ["-lpthread", "-ldl"]
+        let compile = ["-c"] + common + interposerFrames + ["-o", interposersObject.path, interposers.path]
+        // One command runs both steps (through clang response files), so that the object
+        // file in between is not an output of the build, which SwiftPM would bundle as a
+        // resource of the target.
+        let compileArguments = context.pluginWorkDirectoryURL.appending(path: "interpose.rsp")
+        let linkArguments = context.pluginWorkDirectoryURL.appending(path: "link.rsp")
+        try write(responseFile(compile), to: compileArguments)
+        try write(responseFile(link), to: linkArguments)
         return [
             .buildCommand(
                 displayName: "Building libmemprof_preload.so (no Swift runtime)",
-                executable: clang.url,
-                arguments: arguments,
-                inputFiles: sources + headers,
+                executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: ["-c", "\"$0\" @\"$1\" && \"$0\" @\"$2\"", clang.url.path, compileArguments.path,
+                            linkArguments.path],
+                inputFiles: sources + headers + [compileArguments, linkArguments],
                 outputFiles: [output]
             )
         ]
+    }
+
+    /// Writes a file only when its text changes (a new time on it would rebuild the library).
+    private func write(_ text: String, to url: URL) throws {
+        if let old = try? String(contentsOf: url, encoding: .utf8), old == text { return }
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// Arguments as a clang response file: each one quoted, with its quotes and backslashes
+    /// escaped.
+    private func responseFile(_ arguments: [String]) -> String {
+        arguments.map { argument in
+            "\"" + argument.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: "\n") + "\n"
     }
 }
 
