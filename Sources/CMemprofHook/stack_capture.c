@@ -184,78 +184,6 @@ static inline __attribute__((always_inline)) int unwind_one(walk *k, int32_t *rb
   return STEP_OTHER;
 }
 
-// ---- the memo (stack_memo.h)
-
-// 1 when every word the memo's walk read outside its frames f[0..i) still holds what it read.
-static int memo_still_holds(const mp_stack_memo *m, uint32_t i) {
-  if (m->end_sp != m->f[0].sp && *(const uintptr_t *)(m->end_sp - 8) != m->end_pc) return 0;
-  for (uint32_t j = 0; j < i; j++) {
-    const mp_memo_frame *f = &m->f[j];
-    if (*(const uintptr_t *)(f->sp - 8) != f->pc) return 0;
-    if (f->rbp_read != MP_MEMO_NO_READ && *(const uintptr_t *)(f->sp + f->rbp_read) != f->fp) return 0;
-  }
-  return 1;
-}
-
-// The memo frame with this state, searched from *at down (the walk's sp only grows, the
-// memo's frames are outermost first): its index, or -1.
-static inline int memo_find(const mp_stack_memo *m, int *at, const walk *k) {
-  int i = *at;
-  while (i >= 0 && m->f[i].sp < k->sp) i--;
-  *at = i;
-  return i >= 0 && m->f[i].sp == k->sp && m->f[i].pc == k->pc && m->f[i].fp == k->fp ? i : -1;
-}
-
-static inline void memo_push(mp_stack_memo *m, uint32_t *fresh, const walk *k, int32_t rbp_read) {
-  if (*fresh < MP_MAX_DEPTH) m->fresh[*fresh] = (mp_memo_frame){.pc = k->pc, .sp = k->sp, .fp = k->fp, .rbp_read = rbp_read};
-  (*fresh)++;
-}
-
-// After a walk that met the memo at f[i] (fresh[fresh - 1] is that frame): the memo becomes
-// f[0..i] and this walk's frames below it. Returns 1 when the stack is the memo's own.
-static void memo_result(mp_stack_memo *m, const uint64_t *pcs, uint32_t depth) {
-  for (uint32_t i = 0; i < depth; i++) m->pcs[i] = pcs[i];
-  m->depth = depth;
-}
-
-static int memo_join(mp_stack_memo *m, uint32_t i, uint32_t fresh, uintptr_t caller, const uint64_t *pcs,
-                     uint32_t depth) {
-  uint32_t inner = fresh - 1;
-  if (fresh == 0 || fresh > MP_MAX_DEPTH) {
-    m->n = 0;
-    return 0;
-  }
-  int same = caller == m->caller && inner == m->n - 1 - i;
-  for (uint32_t t = 0; same && t < inner; t++) same = m->fresh[t].pc == m->f[m->n - 1 - t].pc;
-  if (i + 1 + inner > MP_MAX_DEPTH) {
-    m->n = 0;
-    return 0;
-  }
-  for (uint32_t t = 0; t < inner; t++) m->f[i + 1 + t] = m->fresh[inner - 1 - t];
-  m->n = i + 1 + inner;
-  m->caller = caller;
-  memo_result(m, pcs, depth);
-  return same;
-}
-
-// After a walk that ended on its own, made of fast steps: the memo becomes that walk.
-static void memo_store(mp_stack_memo *m, uint32_t fresh, const walk *end, uintptr_t top, uint32_t generation,
-                       uintptr_t caller, const uint64_t *pcs, uint32_t depth) {
-  if (fresh == 0 || fresh > MP_MAX_DEPTH) {
-    m->n = 0;
-    return;
-  }
-  for (uint32_t t = 0; t < fresh; t++) m->f[t] = m->fresh[fresh - 1 - t];
-  m->n = fresh;
-  m->top = top;
-  m->generation = generation;
-  m->caller = caller;
-  m->end_sp = end->sp;
-  m->end_pc = end->pc;
-  m->stack_id = 0;
-  memo_result(m, pcs, depth);
-}
-
 // `frame` is the frame address of a hook function (it keeps a frame pointer): the state
 // after it returns is pc = frame[1], rsp = frame + 16, rbp = frame[0].
 uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller, uint64_t *pcs, mp_stack_memo *memo,
@@ -288,15 +216,15 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   int keep = memo != NULL && !k.alt;  // this walk may become the memo
   int at = keep && memo->n && memo->top == top && memo->generation == generation ? (int)memo->n - 1 : -1;
   // From the same place as the last sample, with the same words on the stack: the same stack.
-  if (at >= 0 && memo->caller == caller && memo_find(memo, &at, &k) == (int)memo->n - 1 &&
-      memo_still_holds(memo, memo->n - 1)) {
+  if (at >= 0 && memo->caller == caller && memprof_memo_find(memo, &at, k.pc, k.sp, k.fp) == (int)memo->n - 1 &&
+      memprof_memo_still_holds(memo, memo->n - 1)) {
     for (uint32_t i = 0; i < memo->depth; i++) pcs[i] = memo->pcs[i];
     *same_as_memo = 1;
     return memo->depth;
   }
   uint32_t fresh = 0;
   int step = STEP_FAST;
-  if (keep) memo_push(memo, &fresh, &k, MP_MEMO_NO_READ);
+  if (keep) memprof_memo_push(memo, &fresh, k.pc, k.sp, k.fp, MP_MEMO_NO_READ);
   // The hook's own frames (a few), then the first frame outside it, which is the caller
   // when the interposer kept a frame (not repeated).
   for (int steps = 0; k.pc - hook_lo < hook_len; steps++) {
@@ -305,15 +233,15 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
       return depth;
     }
     if (step != STEP_FAST) keep = 0;
-    if (keep) memo_push(memo, &fresh, &k, rbp_read);
+    if (keep) memprof_memo_push(memo, &fresh, k.pc, k.sp, k.fp, rbp_read);
   }
   if (k.pc != caller) pcs[depth++] = k.pc;
   for (;;) {
-    int i = at >= 0 ? memo_find(memo, &at, &k) : -1;
+    int i = at >= 0 ? memprof_memo_find(memo, &at, k.pc, k.sp, k.fp) : -1;
     if (i >= 0) {
-      if (keep && memo_still_holds(memo, (uint32_t)i)) {
+      if (keep && memprof_memo_still_holds(memo, (uint32_t)i)) {
         for (int j = i - 1; j >= 0 && depth < MP_MAX_DEPTH; j--) pcs[depth++] = memo->f[j].pc;
-        *same_as_memo = memo_join(memo, (uint32_t)i, fresh, caller, pcs, depth);
+        *same_as_memo = memprof_memo_join(memo, (uint32_t)i, fresh, caller, pcs, depth);
         return depth;
       }
       at = -1;  // the memo's callers changed: walk on
@@ -329,11 +257,11 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
       keep = 0;
       at = -1;
     }
-    if (keep) memo_push(memo, &fresh, &k, rbp_read);
+    if (keep) memprof_memo_push(memo, &fresh, k.pc, k.sp, k.fp, rbp_read);
   }
   if (memo != NULL) {
     if (keep && step != STEP_ENDED_OTHER) {
-      memo_store(memo, fresh, &k, top, generation, caller, pcs, depth);
+      memprof_memo_store(memo, fresh, k.sp, k.pc, top, generation, caller, pcs, depth);
     } else {
       memo->n = 0;
     }

@@ -38,3 +38,55 @@ uint64_t memprof_stack_memo_used(void) {
   for (uint32_t i = 0; memos && i < MP_MEMO_SLOTS; i++) n += __atomic_load_n(&memos[i].top, __ATOMIC_RELAXED) != 0;
   return n * sizeof(mp_stack_memo);
 }
+
+int memprof_memo_still_holds(const mp_stack_memo *m, uint32_t i) {
+  if (m->end_sp != m->f[0].sp && *(const uintptr_t *)(m->end_sp - 8) != m->end_pc) return 0;
+  for (uint32_t j = 0; j < i; j++) {
+    const mp_memo_frame *f = &m->f[j];
+    if (*(const uintptr_t *)(f->sp - 8) != f->pc) return 0;
+    if (f->rbp_read != MP_MEMO_NO_READ && *(const uintptr_t *)(f->sp + f->rbp_read) != f->fp) return 0;
+  }
+  return 1;
+}
+
+static void keep_result(mp_stack_memo *m, const uint64_t *pcs, uint32_t depth) {
+  for (uint32_t i = 0; i < depth; i++) m->pcs[i] = pcs[i];
+  m->depth = depth;
+}
+
+int memprof_memo_join(mp_stack_memo *m, uint32_t i, uint32_t fresh, uintptr_t caller, const uint64_t *pcs,
+                      uint32_t depth) {
+  if (fresh == 0 || fresh > MP_MAX_DEPTH) {
+    m->n = 0;
+    return 0;
+  }
+  uint32_t inner = fresh - 1;
+  int same = caller == m->caller && inner == m->n - 1 - i;
+  for (uint32_t t = 0; same && t < inner; t++) same = m->fresh[t].pc == m->f[m->n - 1 - t].pc;
+  if (i + 1 + inner > MP_MAX_DEPTH) {
+    m->n = 0;
+    return 0;
+  }
+  for (uint32_t t = 0; t < inner; t++) m->f[i + 1 + t] = m->fresh[inner - 1 - t];
+  m->n = i + 1 + inner;
+  m->caller = caller;
+  keep_result(m, pcs, depth);
+  return same;
+}
+
+void memprof_memo_store(mp_stack_memo *m, uint32_t fresh, uint64_t end_sp, uint64_t end_pc, uintptr_t top,
+                        uint32_t generation, uintptr_t caller, const uint64_t *pcs, uint32_t depth) {
+  if (fresh == 0 || fresh > MP_MAX_DEPTH) {
+    m->n = 0;
+    return;
+  }
+  for (uint32_t t = 0; t < fresh; t++) m->f[t] = m->fresh[fresh - 1 - t];
+  m->n = fresh;
+  m->top = top;
+  m->generation = generation;
+  m->caller = caller;
+  m->end_sp = end_sp;
+  m->end_pc = end_pc;
+  m->stack_id = 0;
+  keep_result(m, pcs, depth);
+}

@@ -59,6 +59,35 @@ static inline mp_stack_memo *memprof_stack_memo(memprof_slot *s) {
   mp_stack_memo *memos = __atomic_load_n(&memprof_g_memos, __ATOMIC_ACQUIRE);
   return LIKELY(memos != NULL) ? &memos[index] : memprof_stack_memo_map(index);
 }
+/// The memo frame with state (pc, sp, fp), searched from *at down (a walk's sp only grows,
+/// the memo's frames are outermost first): its index, or -1.
+static inline int memprof_memo_find(const mp_stack_memo *m, int *at, uint64_t pc, uint64_t sp, uint64_t fp) {
+  int i = *at;
+  while (i >= 0 && m->f[i].sp < sp) i--;
+  *at = i;
+  return i >= 0 && m->f[i].sp == sp && m->f[i].pc == pc && m->f[i].fp == fp ? i : -1;
+}
+
+/// Adds a frame state of the current walk (leaf first) to m->fresh; *fresh counts them.
+static inline void memprof_memo_push(mp_stack_memo *m, uint32_t *fresh, uint64_t pc, uint64_t sp, uint64_t fp,
+                                     int32_t rbp_read) {
+  if (*fresh < MP_MAX_DEPTH) m->fresh[*fresh] = (mp_memo_frame){.pc = pc, .sp = sp, .fp = fp, .rbp_read = rbp_read};
+  (*fresh)++;
+}
+
+/// 1 when every word the memo's walk read outside its frames f[0..i) still holds what it
+/// read (the words are on the calling thread's stack, between its sp and its top).
+HIDDEN int memprof_memo_still_holds(const mp_stack_memo *m, uint32_t i);
+/// After a walk that met the memo at f[i] (fresh[fresh - 1] is that frame), with result pcs:
+/// the memo becomes f[0..i] and this walk's frames below it. Returns 1 when the stack is the
+/// memo's previous one.
+HIDDEN int memprof_memo_join(mp_stack_memo *m, uint32_t i, uint32_t fresh, uintptr_t caller, const uint64_t *pcs,
+                             uint32_t depth);
+/// After a walk that ended on its own, made of fast steps: the memo becomes that walk (its
+/// last step read a return address at end_sp - 8 that was end_pc, unless end_sp is the
+/// outermost frame's sp).
+HIDDEN void memprof_memo_store(mp_stack_memo *m, uint32_t fresh, uint64_t end_sp, uint64_t end_pc, uintptr_t top,
+                               uint32_t generation, uintptr_t caller, const uint64_t *pcs, uint32_t depth);
 /// Bytes of the memo table (mapped, and in use by threads that sampled).
 HIDDEN uint64_t memprof_stack_memo_mapped(void);
 HIDDEN uint64_t memprof_stack_memo_used(void);
