@@ -5,6 +5,7 @@
 #include <time.h>
 #include "accounting.h"
 #include "sampler.h"
+#include "stack_memo.h"
 
 int64_t memprof_g_rate = 524288;
 extern void *__libc_stack_end;
@@ -51,6 +52,7 @@ void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread) {
   STORE(&s->sampling_paused, 0);
   s->until_sample = memprof_next_interval(s);
   s->reserved[0] = 0;  // thread label cache (thread_labels.c): the slot may have had an owner
+  memprof_stack_memo_reset(s);  // and the last stack walk of that owner (stack_memo.h)
 }
 
 void memprof_set_thread_sampling(int enabled) {

@@ -142,6 +142,7 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
     if (memo) {
       memo->stack_id = memo->n ? stack : 0;
       memo->epoch = epoch;
+      if (UNLIKELY(!memo->touched)) memo->touched = 1;
     }
     uint32_t bucket = stack ? memprof_intern_bucket(sp, stack, usable, memprof_thread_label(sp, s), 0) : 0;
     memprof_state *st = memprof_g_state;

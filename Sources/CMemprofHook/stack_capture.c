@@ -184,6 +184,13 @@ static inline __attribute__((always_inline)) int unwind_one(walk *k, int32_t *rb
   return STEP_OTHER;
 }
 
+// A walk that ends before it can become the memo leaves the memo describing nothing: record()
+// stores this sample's stack id in it, which must not pass for the memo's stack.
+static inline uint32_t forget_memo(mp_stack_memo *memo, uint32_t depth) {
+  if (memo) memo->n = 0;
+  return depth;
+}
+
 // `frame` is the frame address of a hook function (it keeps a frame pointer): the state
 // after it returns is pc = frame[1], rsp = frame + 16, rbp = frame[0].
 uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller, uint64_t *pcs, mp_stack_memo *memo,
@@ -196,7 +203,7 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   if (caller >= 4096 && caller - hook_lo >= hook_len) pcs[depth++] = caller;
   uintptr_t sp;
   __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-  if (top == 0) return depth;
+  if (top == 0) return forget_memo(memo, depth);
   uintptr_t lo = sp;
   walk k = {.hi = top, .top = top};
   // The window of the first stack pointer: without a call in the common case (the thread's
@@ -204,14 +211,14 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   if (UNLIKELY(!t_alt_known || !on_thread_stack(sp, top) || top - sp > ((uintptr_t)8 << 20) ||
                (sp >= t_alt_lo && sp < t_alt_hi))) {
     window w = {.top = top};
-    if (!window_for(&w, sp)) return depth;
+    if (!window_for(&w, sp)) return forget_memo(memo, depth);
     lo = w.lo, k.hi = w.hi, k.alt = w.alt;
   }
-  if (frame < lo || frame > k.hi - 16 || (frame & 7)) return depth;
+  if (frame < lo || frame > k.hi - 16 || (frame & 7)) return forget_memo(memo, depth);
   k.fp = ((const uintptr_t *)frame)[0];
   k.pc = ((const uintptr_t *)frame)[1];
   k.sp = frame + 16;
-  if (k.pc < 4096) return depth;
+  if (k.pc < 4096) return forget_memo(memo, depth);
   uint32_t generation = __atomic_load_n(&memprof_g_module_generation, __ATOMIC_ACQUIRE);
   int keep = memo != NULL && !k.alt;  // this walk may become the memo
   int at = keep && memo->n && memo->top == top && memo->generation == generation ? (int)memo->n - 1 : -1;
@@ -229,8 +236,7 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   // when the interposer kept a frame (not repeated).
   for (int steps = 0; k.pc - hook_lo < hook_len; steps++) {
     if (steps == 16 || (step = unwind_one(&k, &rbp_read)) <= 0) {
-      if (memo) memo->n = 0;
-      return depth;
+      return forget_memo(memo, depth);
     }
     if (step != STEP_FAST) keep = 0;
     if (keep) memprof_memo_push(memo, &fresh, k.pc, k.sp, k.fp, rbp_read);

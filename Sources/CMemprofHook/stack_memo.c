@@ -8,12 +8,18 @@
 
 uint32_t memprof_g_intern_epoch;
 mp_stack_memo *memprof_g_memos;
+static int g_map_failed;  // no memory for the table once: walks go without memos (no retry
+                          // on every sample)
 
 mp_stack_memo *memprof_stack_memo_map(uintptr_t index) {
   mp_stack_memo *memos = __atomic_load_n(&memprof_g_memos, __ATOMIC_ACQUIRE);
   if (memos == NULL) {
+    if (__atomic_load_n(&g_map_failed, __ATOMIC_RELAXED)) return NULL;
     void *m = memprof_map_table(sizeof(mp_stack_memo) * MP_MEMO_SLOTS);
-    if (m == NULL) return NULL;
+    if (m == NULL) {
+      __atomic_store_n(&g_map_failed, 1, __ATOMIC_RELAXED);
+      return NULL;
+    }
     mp_stack_memo *expected = NULL;
     if (__atomic_compare_exchange_n(&memprof_g_memos, &expected, (mp_stack_memo *)m, 0, __ATOMIC_ACQ_REL,
                                     __ATOMIC_ACQUIRE)) {
@@ -27,16 +33,25 @@ mp_stack_memo *memprof_stack_memo_map(uintptr_t index) {
 }
 
 uint64_t memprof_stack_memo_mapped(void) {
-  return __atomic_load_n(&memprof_g_memos, __ATOMIC_ACQUIRE) ? sizeof(mp_stack_memo) * MP_MEMO_SLOTS : 0;
+  return __atomic_load_n(&memprof_g_memos, __ATOMIC_ACQUIRE) ? (sizeof(mp_stack_memo) * MP_MEMO_SLOTS + 4095) & ~4095ull : 0;
 }
 
-// A memo in use has its stack top set (racy reads of other threads' memos: for reports; a
-// memo never touched reads as the kernel's zero page).
+// Memos a walk has written to (their pages stay resident after their thread ends, until the
+// slot's next thread reuses them). Racy reads of other threads' flags, for reports; a memo
+// never touched reads as the kernel's zero page.
 uint64_t memprof_stack_memo_used(void) {
   mp_stack_memo *memos = __atomic_load_n(&memprof_g_memos, __ATOMIC_ACQUIRE);
   uint64_t n = 0;
-  for (uint32_t i = 0; memos && i < MP_MEMO_SLOTS; i++) n += __atomic_load_n(&memos[i].top, __ATOMIC_RELAXED) != 0;
+  for (uint32_t i = 0; memos && i < MP_MEMO_SLOTS; i++) n += __atomic_load_n(&memos[i].touched, __ATOMIC_RELAXED) != 0;
   return n * sizeof(mp_stack_memo);
+}
+
+void memprof_stack_memo_reset(memprof_slot *s) {
+  mp_stack_memo *memos = __atomic_load_n(&memprof_g_memos, __ATOMIC_ACQUIRE);
+  memprof_state *st = memprof_g_state;
+  if (memos == NULL || st == NULL) return;
+  uintptr_t index = (uintptr_t)(s - st->slots);
+  if (index < MP_MEMO_SLOTS && memos[index].n) memos[index].n = 0;
 }
 
 int memprof_memo_still_holds(const mp_stack_memo *m, uint32_t i) {
@@ -54,34 +69,34 @@ static void keep_result(mp_stack_memo *m, const uint64_t *pcs, uint32_t depth) {
   m->depth = depth;
 }
 
+// The memo's frame count is cleared first and set last: a child forked in between (only the
+// thread that forks goes on, but its memory is the parent's of that moment) finds no memo.
+
 int memprof_memo_join(mp_stack_memo *m, uint32_t i, uint32_t fresh, uintptr_t caller, const uint64_t *pcs,
                       uint32_t depth) {
-  if (fresh == 0 || fresh > MP_MAX_DEPTH) {
-    m->n = 0;
-    return 0;
-  }
+  uint32_t n = m->n;
+  m->n = 0;
+  if (fresh == 0 || fresh > MP_MAX_DEPTH) return 0;
   uint32_t inner = fresh - 1;
-  int same = caller == m->caller && inner == m->n - 1 - i;
-  for (uint32_t t = 0; same && t < inner; t++) same = m->fresh[t].pc == m->f[m->n - 1 - t].pc;
-  if (i + 1 + inner > MP_MAX_DEPTH) {
-    m->n = 0;
-    return 0;
-  }
+  int same = caller == m->caller && inner == n - 1 - i;
+  for (uint32_t t = 0; same && t < inner; t++) same = m->fresh[t].pc == m->f[n - 1 - t].pc;
+  if (i + 1 + inner > MP_MAX_DEPTH) return 0;
+  // The frame where the walks met is this walk's now: the same state, reached by this
+  // walk's step, so with where that step read rbp (the old walk's step may have read none).
+  m->f[i] = m->fresh[inner];
   for (uint32_t t = 0; t < inner; t++) m->f[i + 1 + t] = m->fresh[inner - 1 - t];
-  m->n = i + 1 + inner;
   m->caller = caller;
+  if (!same) m->stack_id = 0;
   keep_result(m, pcs, depth);
+  m->n = i + 1 + inner;
   return same;
 }
 
 void memprof_memo_store(mp_stack_memo *m, uint32_t fresh, uint64_t end_sp, uint64_t end_pc, uintptr_t top,
                         uint32_t generation, uintptr_t caller, const uint64_t *pcs, uint32_t depth) {
-  if (fresh == 0 || fresh > MP_MAX_DEPTH) {
-    m->n = 0;
-    return;
-  }
+  m->n = 0;
+  if (fresh == 0 || fresh > MP_MAX_DEPTH) return;
   for (uint32_t t = 0; t < fresh; t++) m->f[t] = m->fresh[fresh - 1 - t];
-  m->n = fresh;
   m->top = top;
   m->generation = generation;
   m->caller = caller;
@@ -89,4 +104,5 @@ void memprof_memo_store(mp_stack_memo *m, uint32_t fresh, uint64_t end_sp, uint6
   m->end_pc = end_pc;
   m->stack_id = 0;
   keep_result(m, pcs, depth);
+  m->n = fresh;
 }

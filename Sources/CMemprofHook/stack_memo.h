@@ -41,7 +41,7 @@ typedef struct mp_stack_memo {
   uint32_t stack_id;       // the sampler's id of this stack (0: not known)
   uint32_t epoch;          // memprof_g_intern_epoch when stack_id was set
   uint32_t depth;          // the walk's result: depth return addresses in pcs
-  uint32_t pad;
+  uint32_t touched;        // 1 once a walk used it (for the footprint)
   uint64_t pcs[MP_MAX_DEPTH];
   mp_memo_frame f[MP_MAX_DEPTH];
   mp_memo_frame fresh[MP_MAX_DEPTH];  // the current walk's frames, leaf first
@@ -88,6 +88,8 @@ HIDDEN int memprof_memo_join(mp_stack_memo *m, uint32_t i, uint32_t fresh, uintp
 /// outermost frame's sp).
 HIDDEN void memprof_memo_store(mp_stack_memo *m, uint32_t fresh, uint64_t end_sp, uint64_t end_pc, uintptr_t top,
                                uint32_t generation, uintptr_t caller, const uint64_t *pcs, uint32_t depth);
+/// A new thread takes slot s: its memo describes the stack of the thread before.
+HIDDEN void memprof_stack_memo_reset(memprof_slot *s);
 /// Bytes of the memo table (mapped, and in use by threads that sampled).
 HIDDEN uint64_t memprof_stack_memo_mapped(void);
 HIDDEN uint64_t memprof_stack_memo_used(void);

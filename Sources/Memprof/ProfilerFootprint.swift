@@ -15,7 +15,8 @@ import MemprofSymbolication
 public struct ProfilerFootprint: Sendable, Equatable {
     /// Heap bytes held by the profiler's symbol tables and caches.
     public var symbolTables: UInt64
-    /// Bytes of the sampler's tables in use (stacks, buckets, live sampled blocks).
+    /// Bytes of the sampler's tables in use (stacks, buckets, live sampled blocks, the
+    /// sampling threads' last stack walks).
     public var samplerTables: UInt64
     /// Address space mapped for the sampler's tables (mostly never touched).
     public var samplerMapped: UInt64

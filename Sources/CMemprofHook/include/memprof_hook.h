@@ -153,7 +153,8 @@ typedef struct memprof_self_memory {
   /// Bytes of address space mapped for the sampler's tables (mostly never touched).
   uint64_t sampler_mapped;
   /// Bytes of those tables in use: stacks, return addresses, buckets, live sampled blocks,
-  /// their indexes and filters (an upper bound of what they add to RSS).
+  /// their indexes and filters, the sampling threads' last stack walks (an upper bound of
+  /// what they add to RSS).
   uint64_t sampler_used;
   /// Bytes of per-thread counter slots handed out (128 each).
   uint64_t counter_slots;

@@ -1,7 +1,8 @@
 // Stacks that a walk taking its callers from the thread's last walk (the stack memo) could
 // get wrong if it trusted a frame it shares with that walk without checking the words
 // beyond it: the same leaf frame under other callers, frames whose size changes from call
-// to call, recursion of changing depth, a signal handler, threads. Built with
+// to call, recursion of changing depth, a signal handler, threads, and a fiber on a stack
+// of its own (its walk ends at once) between two samples of the same place. Built with
 // -fomit-frame-pointer (rsp-based CFA rules; the VLA frames are rbp-based). Each leaf frees
 // what it allocates; the counts printed are what the profile must show.
 #include <pthread.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
 #define N 300
 #define NOINLINE __attribute__((noinline))
@@ -80,6 +83,41 @@ NOINLINE static void signal_loop(void) {
   }
 }
 
+// A fiber (makecontext) on a stack mapped apart from the thread's: the walk of a sample taken
+// on it ends at its first frame. The next sample of the thread, from the place of the one
+// before the fiber's, must still get its own stack.
+static ucontext_t loop_context, fiber_context;
+NOINLINE static void fiber_leaf(void) {
+  void *p = malloc(88);
+  sink += (unsigned long)(uintptr_t)p & 1;
+  free(p);
+}
+static void fiber_main(void) {
+  for (;;) {
+    fiber_leaf();
+    swapcontext(&fiber_context, &loop_context);
+  }
+}
+NOINLINE static void fiber_site(void) {
+  void *p = malloc(104);
+  sink += (unsigned long)(uintptr_t)p & 1;
+  free(p);
+}
+NOINLINE static void fiber_loop(void) {
+  size_t size = 1 << 20;
+  void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (stack == MAP_FAILED) abort();
+  getcontext(&fiber_context);
+  fiber_context.uc_stack.ss_sp = stack;
+  fiber_context.uc_stack.ss_size = size;
+  fiber_context.uc_link = &loop_context;
+  makecontext(&fiber_context, fiber_main, 0);
+  for (int i = 0; i < N / 3; i++) {
+    fiber_site();
+    swapcontext(&loop_context, &fiber_context);
+  }
+}
+
 static void *thread_main(void *arg) {
   (void)arg;
   alternate();
@@ -93,10 +131,11 @@ int main(void) {
   vla_loop();
   recursion_loop();
   signal_loop();
+  fiber_loop();
   pthread_t t[3];
   for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, thread_main, NULL);
   for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
-  printf("via_a=%d via_b=%d vla=%d recurse=%d handler=%d signal_loop=%d\n", 4 * (N / 3), 4 * (N - N / 3), N,
-         4 * N, N / 3, N / 3);
+  printf("via_a=%d via_b=%d vla=%d recurse=%d handler=%d signal_loop=%d fiber=%d\n", 4 * (N / 3), 4 * (N - N / 3), N,
+         4 * N, N / 3, N / 3, N / 3);
   return 0;
 }
