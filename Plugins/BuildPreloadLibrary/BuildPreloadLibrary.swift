@@ -19,7 +19,8 @@ struct BuildPreloadLibrary: BuildToolPlugin {
         let sources = files.filter { $0.pathExtension == "c" }
         let headers = files.filter { ["h", "def"].contains($0.pathExtension) } + [hook.appending(path: "include/memprof_hook.h")]
         let output = context.pluginWorkDirectoryURL.appending(path: "libmemprof_preload.so")
-        let common = ["-fPIC", "-O2", "-fno-plt", "-std=gnu11",
+        // MEMPROF_PRELOAD_LIBRARY: the library's .bss is all the hook's (own_ranges.c).
+        let common = ["-fPIC", "-O2", "-fno-plt", "-std=gnu11", "-DMEMPROF_PRELOAD_LIBRARY=1",
                       "-I", hook.appending(path: "include").path, "-I", hook.path]
         // The interposers (malloc, free, ...) without a frame pointer: malloc then saves one
         // register around its call into glibc instead of three, five instructions less a call

@@ -83,6 +83,7 @@ static void init_once(int proven) {
   g_static_state.size = sizeof(memprof_state);
   memprof_sampler *shared_sampler = NULL;
   memprof_g_state = memprof_attach_shared_state(&g_static_state, (void **)&shared_sampler);
+  memprof_own_ranges_init(memprof_g_state);
   memprof_sampler_init(shared_sampler);
   memprof_census_init(shared_sampler ? (memprof_census *)((char *)memprof_g_state + MEMPROF_CENSUS_OFFSET) : NULL);
   g_key_ok = pthread_key_create(&g_key, release_slot) == 0;

@@ -75,7 +75,7 @@ static int grow(shard *s) {
   entry *entries = m;
   for (uint64_t i = 0; i < s->capacity; i++)
     if (s->entries[i].key) place(entries, capacity, s->entries[i]);
-  if (s->entries) munmap(s->entries, bytes_for(s->capacity));
+  if (s->entries) memprof_unmap_table(s->entries, bytes_for(s->capacity));
   s->entries = entries;
   s->capacity = capacity;
   return 1;

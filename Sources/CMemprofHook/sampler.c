@@ -73,7 +73,7 @@ static memprof_sampler *sampler_for_writing(void) {
   memprof_sampler *expected = NULL;
   if (!__atomic_compare_exchange_n(&memprof_g_sampler, &expected, fresh, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE)) {
-    munmap(m, sizeof(memprof_sampler));
+    memprof_unmap_table(m, sizeof(memprof_sampler));
     return expected;
   }
   return fresh;

@@ -38,6 +38,7 @@ static void detach_in_child(void) {
     if (&old->slots[i] != mine) copy->slots[i].in_use = 0;
   if ((uintptr_t)mine > 1) memprof_t_slot = memprof_census_adopt(&copy->slots[mine - old->slots]);
   memprof_g_state = copy;
+  memprof_own_range_add(copy, (uint64_t)(uintptr_t)copy, sizeof(memprof_state));
   g_shared = NULL;
   munmap(old, SHARED_SIZE);
 }
@@ -95,6 +96,7 @@ memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampl
     // its samples point into code that is no longer mapped, so the sampler starts afresh
     // (the hole punched reads back as zeros without touching the pages).
     for (uint32_t i = 0; i < MEMPROF_SLOTS; i++) __atomic_store_n(&st->slots[i].in_use, 0, __ATOMIC_RELAXED);
+    memset(st->own_ranges, 0, sizeof st->own_ranges);  // the old image's mappings are gone
     fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)MEMPROF_SAMPLER_OFFSET,
               (off_t)(SHARED_SIZE - MEMPROF_SAMPLER_OFFSET));  // the census's types are gone too
     claimed = 1;
@@ -109,6 +111,8 @@ memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampl
   *sampler = (char *)m + MEMPROF_SAMPLER_OFFSET;
   memprof_g_state = st;          // from here on, calls made without a slot count in the file
   add_counters(st, fallback);    // and what was counted before moves with them
+  for (uint32_t i = 0; i < MEMPROF_OWN_RANGES; i++)  // and the hook's mappings made so far
+    memprof_own_range_add(st, LOAD(&fallback->own_ranges[i].start), LOAD(&fallback->own_ranges[i].length));
   pthread_atfork(NULL, NULL, detach_in_child);
   return st;
 }

@@ -25,7 +25,7 @@ mp_stack_memo *memprof_stack_memo_map(uintptr_t index) {
                                     __ATOMIC_ACQUIRE)) {
       memos = m;
     } else {
-      munmap(m, sizeof(mp_stack_memo) * MP_MEMO_SLOTS);
+      memprof_unmap_table(m, sizeof(mp_stack_memo) * MP_MEMO_SLOTS);
       memos = expected;
     }
   }

@@ -7,7 +7,9 @@
 
 #define MEMPROF_SLOTS 4096
 #define MEMPROF_MAGIC 0x4d454d50524f4631ull /* "MEMPROF1" */
-#define MEMPROF_VERSION 6u  /* 3: slot lines; type census; 4: module generations; 5: all; 6: bucket lines */
+#define MEMPROF_VERSION 7u  /* 3: slot lines; type census; 4: module generations; 5: all; 6: bucket lines; 7: own ranges */
+/// Address ranges of the hook's own memory a state records (see own_ranges.c).
+#define MEMPROF_OWN_RANGES 256
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -71,6 +73,8 @@ typedef struct memprof_state {
   int64_t peak_live;
   uint32_t slots_high_water __attribute__((aligned(64))); // slots ever handed out
   memprof_trace_block trace __attribute__((aligned(64)));
+  // The hook's own mappings in this process (own_ranges.c): start 0 is a free entry.
+  memprof_own_range own_ranges[MEMPROF_OWN_RANGES] __attribute__((aligned(64)));
   memprof_slot slots[MEMPROF_SLOTS];
 } memprof_state;
 
@@ -91,6 +95,14 @@ HIDDEN void memprof_check_threshold(int64_t live);
 HIDDEN int memprof_valid_shared_state(const void *p, size_t size);
 HIDDEN void memprof_sum_state(const memprof_state *st, memprof_counters *out);
 HIDDEN void memprof_raise_peak(memprof_state *st, int64_t candidate);
+/// Records [start, start + length) as the hook's own memory in `st` (the process's state), so
+/// that readers of smaps name it as the profiler's; a full table drops it (it is then shown
+/// as the program's anonymous memory, and still counted in memprof_read_self_memory).
+HIDDEN void memprof_own_range_add(memprof_state *st, uint64_t start, uint64_t length);
+/// Forgets the range that starts at `start` (its memory is being unmapped).
+HIDDEN void memprof_own_range_remove(memprof_state *st, uint64_t start);
+/// Records the hook's static tables (the preload library's .bss) in `st`.
+HIDDEN void memprof_own_ranges_init(memprof_state *st);
 HIDDEN memprof_state *memprof_attach_shared_state(memprof_state *fallback, void **sampler);
 /// Sets the state up (and claims a `memprof run` parent's file) if no call has yet.
 HIDDEN void memprof_ensure_init(void);

@@ -24,5 +24,12 @@ void *memprof_map_table(size_t bytes) {
   // Each request takes its own range of hints.
   void *at = next == 1 ? NULL : (void *)__atomic_fetch_add(&g_next, len, __ATOMIC_RELAXED);
   void *m = mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return m == MAP_FAILED ? NULL : m;
+  if (m == MAP_FAILED) return NULL;
+  memprof_own_range_add(memprof_g_state, (uint64_t)(uintptr_t)m, len);
+  return m;
+}
+
+void memprof_unmap_table(void *p, size_t bytes) {
+  memprof_own_range_remove(memprof_g_state, (uint64_t)(uintptr_t)p);
+  munmap(p, (bytes + PAGE - 1) & ~(size_t)(PAGE - 1));
 }

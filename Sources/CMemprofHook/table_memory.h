@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include "state.h"
 
-/// Zeroed, readable and writable, MAP_NORESERVE memory of `bytes`, or NULL. Give it back
-/// with munmap.
+/// Zeroed, readable and writable, MAP_NORESERVE memory of `bytes`, or NULL; recorded as the
+/// hook's own (own_ranges.c). Give it back with memprof_unmap_table.
 HIDDEN void *memprof_map_table(size_t bytes);
+/// Unmaps a table memprof_map_table gave, and forgets it as the hook's.
+HIDDEN void memprof_unmap_table(void *p, size_t bytes);
 #endif

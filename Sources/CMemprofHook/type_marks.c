@@ -21,7 +21,7 @@ static void *install(void **at, size_t bytes, uint64_t *count) {
     ADD(count, 1);
     return m;
   }
-  munmap(m, bytes);
+  memprof_unmap_table(m, bytes);
   return expected;
 }
 

@@ -52,7 +52,7 @@ extension ProcessMemory {
         /// Every mapping, in address order, with its `category` set.
         public var mappings: [Mapping]
         /// Groups in this order: malloc heap (`[heap]`, `malloc arenas`), malloc mmapped blocks,
-        /// thread stacks, `[stack]`, other anonymous, files (largest RSS first), special,
+        /// thread stacks, `[stack]`, other anonymous, memprof (the profiler's own), files (largest RSS first), special,
         /// other. Empty groups are left out.
         public var groups: [Group]
         /// Sum of all mappings.
@@ -63,13 +63,16 @@ extension ProcessMemory {
 
         /// Classifies the text of an smaps file without reading any process memory (large
         /// malloc blocks are then counted as other anonymous memory).
-        public init(smaps: String) {
-            self.init(mappings: ProcessMemory.parseSmaps(smaps), readHeader: nil)
+        /// `profilerRanges`: address ranges of the memprof hook's own memory in that process
+        /// (`ProcessMemory.ownRanges()` for this one); anonymous mappings they cover entirely
+        /// are `.profiler`.
+        public init(smaps: String, profilerRanges: [Range<UInt64>] = []) {
+            self.init(mappings: ProcessMemory.parseSmaps(smaps), readHeader: nil, profilerRanges: profilerRanges)
         }
 
-        init(mappings: [Mapping], readHeader: SmapsClassifier.HeaderReader?) {
+        init(mappings: [Mapping], readHeader: SmapsClassifier.HeaderReader?, profilerRanges: [Range<UInt64>] = []) {
             var mappings = mappings
-            SmapsClassifier.classify(&mappings, readHeader: readHeader)
+            SmapsClassifier.classify(&mappings, readHeader: readHeader, profilerRanges: profilerRanges)
             self.mappings = mappings
             readMallocHeaders = readHeader != nil
             total = Usage()
@@ -88,7 +91,8 @@ extension ProcessMemory {
             }
             let order: [ProcessMemory.Category: Int] = Dictionary(
                 uniqueKeysWithValues: Category.allCases.enumerated().map { ($1, $0) })
-            let fixedOrder = ["[heap]", "malloc arenas", "malloc mmapped blocks", "thread stacks", "[stack]", "anonymous"]
+            let fixedOrder = ["[heap]", "malloc arenas", "malloc mmapped blocks", "thread stacks", "[stack]", "anonymous",
+                              "memprof"]
             groups = fixedOrder.compactMap { fixed[$0] }
             groups += named.values.sorted { a, b in
                 if a.category != b.category { return order[a.category]! < order[b.category]! }
@@ -106,6 +110,7 @@ extension ProcessMemory {
             case .threadStack: return "thread stacks"
             case .mainStack: return "[stack]"
             case .anonymous: return "anonymous"
+            case .profiler: return "memprof"
             case .file: return mapping.isDeleted ? mapping.path + " (deleted)" : mapping.path
             case .special, .other: return mapping.path
             }

@@ -39,6 +39,7 @@ extension ProcessMemory.Breakdown: CustomStringConvertible {
         case "[heap]" where group.category == .mallocHeap: return "[heap] (malloc main arena)"
         case "[stack]" where group.category == .mainStack: return "[stack] (main thread)"
         case "anonymous" where group.category == .anonymous: return "other anonymous"
+        case "memprof" where group.category == .profiler: return "memprof (the profiler's own tables)"
         default: return group.name
         }
     }

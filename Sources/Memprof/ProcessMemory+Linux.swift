@@ -2,16 +2,17 @@
 import Glibc
 
 extension ProcessMemory {
-    static func readFromProc(pid: Int32?) throws -> ProcessMemory {
+    static func readFromProc(pid: Int32?, profilerRanges: [Range<UInt64>]?) throws -> ProcessMemory {
         if let pid, pid <= 0 { throw ProcessMemoryError.invalid(pid: pid) }
         let resolvedPID = pid ?? getpid()
+        let ranges = profilerRanges ?? (resolvedPID == getpid() ? ownRanges() : [])
         let directory = pid.map { "/proc/\($0)" } ?? "/proc/self"
         let status = try ProcFile.readAll(directory + "/status", pid: resolvedPID)
         let smaps = try ProcFile.readAll(directory + "/smaps", pid: resolvedPID)
         let mem = ProcFile(path: directory + "/mem")
         let breakdown = Breakdown(mappings: SmapsParser.parse(smaps), readHeader: mem.map { file in
             { address in file.readTwoWords(at: address) }
-        })
+        }, profilerRanges: ranges)
         var memory = ProcessMemory(pid: resolvedPID, breakdown: breakdown)
         memory.applyStatus(String(decoding: status, as: UTF8.self))
         return memory

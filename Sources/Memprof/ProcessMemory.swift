@@ -1,3 +1,4 @@
+import CMemprofHook
 /// What the kernel says about a process's memory: the totals of `/proc/PID/status` (VIRT, RSS
 /// and its parts, peaks, swap) and a breakdown of RSS by kind of mapping from `/proc/PID/smaps`.
 ///
@@ -47,8 +48,27 @@ public struct ProcessMemory: Sendable {
     /// other anonymous memory and `breakdown.readMallocHeaders` is `false`.
     /// Reading smaps walks the page tables of the process: it takes about a millisecond per
     /// thousand mappings, so don't call it on a hot path.
-    public static func read(pid: Int32? = nil) throws -> ProcessMemory {
-        try readFromProc(pid: pid)
+    ///
+    /// - Parameter profilerRanges: address ranges of the memprof hook's own memory in that
+    ///   process (`.profiler`); `nil` (the default) asks this process's hook when `pid` is this
+    ///   process, and means none for another one.
+    public static func read(pid: Int32? = nil, profilerRanges: [Range<UInt64>]? = nil) throws -> ProcessMemory {
+        try readFromProc(pid: pid, profilerRanges: profilerRanges)
+    }
+
+    /// The address ranges of this process's memprof hook's own memory.
+    public static func ownRanges() -> [Range<UInt64>] {
+        ownRanges(state: nil, size: 0)
+    }
+
+    /// The ranges a hook recorded in a state: this process's (`state` nil), or those of the
+    /// process that claimed the `memprof run` shared state file mapped at `state` (`size`
+    /// bytes; none if it is not such a file).
+    public static func ownRanges(state: UnsafeRawPointer?, size: Int) -> [Range<UInt64>] {
+        var buffer = [memprof_own_range](repeating: memprof_own_range(), count: 512)
+        let n = buffer.withUnsafeMutableBufferPointer { memprof_read_own_ranges(state, size, $0.baseAddress, $0.count) }
+        guard n > 0 else { return [] }
+        return buffer[0..<Int(n)].map { $0.start..<($0.start &+ $0.length) }.filter { !$0.isEmpty }
     }
 }
 
@@ -99,6 +119,10 @@ extension ProcessMemory {
         /// Anonymous memory not recognised as any of the above (Swift runtime metadata,
         /// other allocators, anonymous mmaps of the program, thread-local storage, ...).
         case anonymous = "other anonymous"
+        /// The profiler's own memory: the anonymous mappings the memprof hook made for its tables
+        /// (sampled stacks and blocks, their indexes, counter slots), which the hook records by
+        /// address. Ours, never the program's; empty for a process that runs without the hook.
+        case profiler = "memprof"
         /// Mappings of files: executables, shared libraries, mapped data files, shared memory.
         case file = "files"
         /// Kernel-provided mappings: `[vdso]`, `[vvar]`, `[vsyscall]` and the like.

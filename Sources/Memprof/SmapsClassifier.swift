@@ -22,6 +22,10 @@
 ///    `rw-p` mapping exactly tiled by such chunks (adjacent blocks merge into one mapping) is
 ///    a malloc block; without header reads these stay "other anonymous".
 /// 5. Any other anonymous memory is "other anonymous".
+///
+/// Before rules 2-5, an anonymous mapping entirely inside the address ranges the memprof hook
+/// recorded as its own memory (`profilerRanges`) is the profiler's. The hook maps its tables
+/// `MAP_NORESERVE`, so the kernel does not merge them with the program's anonymous mappings.
 enum SmapsClassifier {
     /// glibc's `HEAP_MAX_SIZE` on 64-bit: `2 * DEFAULT_MMAP_THRESHOLD_MAX` = 64 MiB.
     static let heapMaxSize: UInt64 = 64 << 20
@@ -35,8 +39,16 @@ enum SmapsClassifier {
 
     /// Sets `category` and `objects` of every mapping. Mappings must be in address order, as
     /// smaps lists them.
-    static func classify(_ mappings: inout [ProcessMemory.Mapping], readHeader: HeaderReader?) {
+    static func classify(_ mappings: inout [ProcessMemory.Mapping], readHeader: HeaderReader?,
+                         profilerRanges: [Range<UInt64>] = []) {
+        let own = merged(profilerRanges)
         for index in mappings.indices {
+            let mapping = mappings[index]
+            if mapping.path.isEmpty, covers(own, mapping.start..<mapping.end) {
+                mappings[index].category = .profiler
+                mappings[index].objects = 1
+                continue
+            }
             let (category, objects) = categorize(mappings, index, readHeader: readHeader)
             mappings[index].category = category
             mappings[index].objects = objects
@@ -82,6 +94,32 @@ enum SmapsClassifier {
             return (.mallocMmapped, chunks)
         }
         return (.anonymous, 1)
+    }
+
+    /// Ranges sorted by start, overlapping and adjacent ones joined.
+    static func merged(_ ranges: [Range<UInt64>]) -> [Range<UInt64>] {
+        var result: [Range<UInt64>] = []
+        for range in ranges.filter({ !$0.isEmpty }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = result.last, range.lowerBound <= last.upperBound {
+                result[result.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                result.append(range)
+            }
+        }
+        return result
+    }
+
+    /// Whether `range` lies inside one of the merged, sorted `ranges`.
+    static func covers(_ ranges: [Range<UInt64>], _ range: Range<UInt64>) -> Bool {
+        guard !ranges.isEmpty, !range.isEmpty else { return false }
+        var low = 0
+        var high = ranges.count
+        while low < high {  // the first range ending after range's start
+            let middle = (low + high) / 2
+            if ranges[middle].upperBound <= range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        return low < ranges.count && ranges[low].lowerBound <= range.lowerBound
+            && range.upperBound <= ranges[low].upperBound
     }
 
     /// `"malloc arena"` for `[anon: glibc: malloc arena]`, else nil.

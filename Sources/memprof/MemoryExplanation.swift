@@ -9,6 +9,7 @@ import Memprof
 /// - stacks: the main thread's and the other threads';
 /// - code and libraries: everything mapped from files;
 /// - other memory: anonymous mappings outside malloc, and kernel mappings (`[vdso]`).
+/// - memprof itself: the hook's tables (it records their addresses), ours, not the program's.
 struct MemoryExplanation {
     /// The reading.
     var memory: ProcessMemory
@@ -36,9 +37,9 @@ struct MemoryExplanation {
         var indent = false
     }
 
-    /// RSS by part, in bytes; `heap + stacks + files + other` is the smaps total.
+    /// RSS by part, in bytes; `heap + stacks + files + other + profiler` is the smaps total.
     struct Split {
-        var heap = 0, stacks = 0, files = 0, other = 0
+        var heap = 0, stacks = 0, files = 0, other = 0, profiler = 0
         /// Live bytes (exact counter, rounded to KiB) that are resident, and those that are not.
         var liveResident = 0, liveNotResident = 0
         /// Resident bytes of large malloc blocks that smaps showed as other anonymous memory
@@ -56,6 +57,7 @@ struct MemoryExplanation {
         s.files = b.usage(of: .file).residentBytes
         s.other = b.usage(of: .anonymous).residentBytes + b.usage(of: .special).residentBytes
             + b.usage(of: .other).residentBytes
+        s.profiler = b.usage(of: .profiler).residentBytes
         if let counters {
             let live = Int((counters.liveBytes + 512) / 1024) * 1024
             if live > s.heap {
@@ -72,6 +74,7 @@ struct MemoryExplanation {
     /// The lines of the RSS table; sub-parts of the heap indented.
     var parts: [Part] {
         let s = split
+        let b = memory.breakdown
         let threadStacks = memory.breakdown.groups(in: .threadStack).reduce(0) { $0 + $1.count }
         var result = [Part(bytes: s.heap, label: "malloc heap: memory malloc got from the system")]
         if let counters {
@@ -81,6 +84,9 @@ struct MemoryExplanation {
         result.append(Part(bytes: s.stacks, label: "stacks: the main thread's" + (threadStacks > 0 ? " and \(threadStacks) other threads'" : "")))
         result.append(Part(bytes: s.files, label: "code and libraries: " + fileSummary()))
         result.append(Part(bytes: s.other, label: "other memory: anonymous mappings outside malloc (runtime metadata, mmaps), [vdso]"))
+        if b.groups(in: .profiler).count > 0 {
+            result.append(Part(bytes: s.profiler, label: "memprof itself: the profiler's tables (ours, not the program's)"))
+        }
         return result
     }
 
@@ -138,6 +144,7 @@ struct MemoryExplanation {
             ("thread stacks", b.usage(of: .threadStack).virtualBytes + b.usage(of: .mainStack).virtualBytes),
             ("files", b.usage(of: .file).virtualBytes - (stateFileGroup?.usage.virtualBytes ?? 0)),
             ("memprof's state file (ours, not the program's)", stateFileGroup?.usage.virtualBytes ?? 0),
+            ("memprof's tables (ours)", b.usage(of: .profiler).virtualBytes),
             ("other", b.usage(of: .anonymous).virtualBytes + b.usage(of: .special).virtualBytes + b.usage(of: .other).virtualBytes),
         ]
         return kinds.sorted { $0.1 > $1.1 }.filter { $0.1 > 0 }
@@ -163,6 +170,9 @@ struct MemoryExplanation {
                 + "  memprof explain -- CMD to tell them apart)."
         case let l where l.hasPrefix("code"):
             return "\(share) of RSS is code and libraries, mostly shared with other processes that map the same files."
+        case let l where l.hasPrefix("memprof"):
+            return "\(share) of RSS is memprof's own tables, not the program's: a lower sampling rate (a larger\n"
+                + "  --rate) keeps fewer stacks and blocks."
         case let l where l.hasPrefix("stacks"):
             return "\(share) of RSS is thread stacks: fewer threads, or smaller stacks, use less."
         default:

@@ -44,6 +44,13 @@ final class SharedCounters {
         return AllocationCounters(c)
     }
 
+    /// The address ranges of the hook's own memory in the process (its tables), for
+    /// `ProcessMemory.read(pid:profilerRanges:)`; empty once the file is no longer its.
+    func ownRanges() -> [Range<UInt64>] {
+        guard memprof_shared_state_owner(base) == pid else { return [] }
+        return ProcessMemory.ownRanges(state: base, size: size)
+    }
+
     /// A variable of `/proc/PID/environ` (the environment the process started with).
     static func environmentValue(_ name: String, pid: Int32) -> String? {
         let fd = open("/proc/\(pid)/environ", O_RDONLY | O_CLOEXEC)

@@ -104,6 +104,29 @@ final class ProcessMemoryTests: XCTestCase {
         XCTAssertTrue(memory.description.contains("malloc mmapped blocks"), memory.description)
     }
 
+    /// The hook's own tables (mapped by the sampler at rate 1) show as memprof's, not as the
+    /// program's anonymous memory: every range it recorded lies in a `.profiler` mapping, and
+    /// those mappings hold nothing else.
+    func testTheHooksTablesAreShownAsTheProfilers() throws {
+        let saved = HeapProfile.samplingRate
+        HeapProfile.samplingRate = 1
+        defer { HeapProfile.samplingRate = saved }
+        let blocks = (0..<2000).map { malloc(64 + $0 % 512)! }
+        defer { blocks.forEach { free($0) } }
+        let ranges = ProcessMemory.ownRanges()
+        XCTAssertFalse(ranges.isEmpty, "the sampler mapped its tables")
+        let memory = try ProcessMemory.read()
+        let breakdown = memory.breakdown
+        for range in ranges {
+            XCTAssertEqual(breakdown.mapping(containing: range.lowerBound)?.category, .profiler, "\(range)")
+            XCTAssertEqual(breakdown.mapping(containing: range.upperBound - 1)?.category, .profiler, "\(range)")
+        }
+        let recorded = SmapsClassifier.merged(ranges).reduce(0) { $0 + Int($1.count) }
+        XCTAssertEqual(breakdown.usage(of: .profiler).virtualBytes, recorded)
+        XCTAssertGreaterThan(breakdown.usage(of: .profiler).residentBytes, 0)
+        XCTAssertTrue(memory.description.contains("memprof (the profiler's own tables)"), memory.description)
+    }
+
     func testReadChildProcessByPID() throws {
         // cat echoing a line back proves it has exec'd and run (its pages are faulted in) and
         // is now blocked reading its input.

@@ -75,6 +75,19 @@ uint64_t memprof_shared_dump_requests(const void *state);
 /// The pid of the process that claimed a shared state, 0 if none did.
 int32_t memprof_shared_state_owner(const void *state);
 
+/// One address range of the hook's own memory: [start, start + length).
+typedef struct memprof_own_range {
+  uint64_t start;
+  uint64_t length;
+} memprof_own_range;
+
+/// Copies the address ranges of the hook's own memory (its tables, mapped or static) into
+/// `out` and returns how many it copied (at most `capacity`), so that a breakdown of smaps
+/// can show them as the profiler's, not the program's. `state` NULL reads this process;
+/// otherwise a shared state file of `size` bytes (another process's, under `memprof run`),
+/// and -1 if it is not valid. Ranges may be adjacent (the kernel merges such mappings).
+int memprof_read_own_ranges(const void *state, size_t size, memprof_own_range *out, size_t capacity);
+
 // ---- The sampling heap profiler -----------------------------------------------------
 
 /// The sampling rate in bytes: on average one allocation is recorded with its stack per
