@@ -10,10 +10,17 @@
 #include <elf.h>
 #include <link.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "state.h"
 
 void memprof_own_range_add(memprof_state *st, uint64_t start, uint64_t length) {
   if (start == 0 || length == 0) return;
+  // No transparent huge pages in the hook's memory: its tables are sparse (a 2 MiB page for
+  // a few words touched would be RSS the program never asked for). The flag also keeps the
+  // kernel from merging the range with a neighbouring mapping of the program's (a large
+  // malloc block placed next to the preload library's .bss became one mapping with it),
+  // so that smaps shows the hook's memory apart. (The range is page aligned.)
+  madvise((void *)(uintptr_t)start, length, MADV_NOHUGEPAGE);
   for (uint32_t i = 0; i < MEMPROF_OWN_RANGES; i++) {
     memprof_own_range *r = &st->own_ranges[i];
     uint64_t free_start = 0;
