@@ -68,7 +68,10 @@ public struct ProcessMemory: Sendable {
         var buffer = [memprof_own_range](repeating: memprof_own_range(), count: 512)
         let n = buffer.withUnsafeMutableBufferPointer { memprof_read_own_ranges(state, size, $0.baseAddress, $0.count) }
         guard n > 0 else { return [] }
-        return buffer[0..<Int(n)].map { $0.start..<($0.start &+ $0.length) }.filter { !$0.isEmpty }
+        // (Another process's file is written by that process: an entry that wraps is skipped.)
+        return buffer[0..<Int(min(n, Int32(buffer.count)))].compactMap { r in
+            r.length > 0 && r.start <= UInt64.max - r.length ? r.start..<(r.start + r.length) : nil
+        }
     }
 }
 
