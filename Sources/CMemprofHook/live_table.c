@@ -18,6 +18,10 @@
 #define PAGE 4096ull
 
 uint16_t memprof_g_sample_filter[1u << MP_FILTER_BITS];
+int memprof_g_live_table_large;
+
+// A shard this large no longer stays in the cache (128 KiB): from then on samples prefetch.
+#define LARGE_SHARD_SLOTS 8192
 
 typedef struct entry { uint64_t key, info; } entry;
 
@@ -31,10 +35,7 @@ typedef struct shard {
 
 static shard g_shards[SHARDS];
 
-static inline uint64_t hash(uint64_t p) {
-  uint64_t h = (p >> 4) * 0xff51afd7ed558ccdull;
-  return h ^ (h >> 29);
-}
+static inline uint64_t hash(uint64_t p) { return memprof_live_hash(p); }
 // The shard of an address: one of 8 groups by its 64 MiB region, so that the blocks of one
 // glibc arena (a thread's heap: 64 MiB aligned) stay in a group and a thread's samples and
 // frees keep finding its locks and entries in its own core's cache, instead of every
@@ -78,11 +79,20 @@ static int grow(shard *s) {
   if (s->entries) memprof_unmap_table(s->entries, bytes_for(s->capacity));
   s->entries = entries;
   s->capacity = capacity;
+  if (capacity >= LARGE_SHARD_SLOTS && !LOAD(&memprof_g_live_table_large)) STORE(&memprof_g_live_table_large, 1);
   return 1;
 }
 
-int memprof_live_put(uint64_t p, const mp_live_info *info, mp_live_info *previous) {
-  uint64_t h = hash(p);
+void memprof_live_prefetch(uint64_t p, uint64_t h) {
+  shard *s = shard_of(p, h);
+  // Read without the lock: a table growing meanwhile only makes the hint wrong, and a
+  // prefetch never faults. (The 64 shards' own lines stay in the cache.)
+  entry *e = __atomic_load_n(&s->entries, __ATOMIC_RELAXED);
+  uint64_t capacity = __atomic_load_n(&s->capacity, __ATOMIC_RELAXED);
+  if (capacity != 0) __builtin_prefetch(&e[home(h, capacity)], 1, 3);
+}
+
+int memprof_live_put(uint64_t p, uint64_t h, const mp_live_info *info, mp_live_info *previous) {
   shard *s = shard_of(p, h);
   mp_lock_take(&s->lock);
   if ((s->count + 1) * 8 > s->capacity * 5 && !grow(s)) {

@@ -116,6 +116,8 @@ static unsigned lifetime_class(uint64_t us) {
 
 // `s` is the allocating thread's slot (NULL for a call made without one).
 static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintptr_t frame, void *ret) {
+  if (UNLIKELY(LOAD(&memprof_g_live_table_large)))  // the entry's line loads during the walk
+    memprof_live_prefetch((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p));
   int *err = errno_slot();
   int saved_errno = *err;
   t_in_sampler = 1;
@@ -153,7 +155,8 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
       .born_us = memprof_sample_clock_us(),
     };
     mp_live_info previous;
-    int put = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, &info, &previous) : -1;
+    int put = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), &info, &previous)
+                     : -1;
     if (put < 0) {
       drop(sp, usable);
     } else {
@@ -182,7 +185,7 @@ void memprof_sample_set_type(void *p, uint64_t metadata) {
       ADD(&sp->buckets[to - 1].allocs, 1);
       info.bucket = to;
     }
-    memprof_live_put((uint64_t)(uintptr_t)p, &info, &previous);
+    memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), &info, &previous);
   }
   t_in_sampler = 0;
 }
