@@ -21,6 +21,8 @@ final class SymbolWarmer: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var stopping = false
+    /// Set by the thread when it has stopped (under `mutex`, `wake` broadcast).
+    private var finished = false
     private var thread: pthread_t?
     private var symbolizer: Symbolizer?
     private var modulesKey = ""
@@ -66,17 +68,50 @@ final class SymbolWarmer: @unchecked Sendable {
     }
 
     /// Stops the thread (after the pass it is in, if any) and returns its symbolizer, when it
-    /// was made for exactly these modules.
+    /// was made for exactly these modules; nil when the pass made no progress (see below).
+    ///
+    /// The child has ended, so the thread's pass goes back to normal priority where that is
+    /// permitted (root, or CAP_SYS_NICE: leaving SCHED_IDLE is a raise). Otherwise, on a
+    /// machine whose cores are all busy, an idle-class thread gets no CPU at all: `memprof
+    /// run -o` beside two busy loops on 2 cores waited 15 s after a 0.4 s program for it. So
+    /// the wait goes on only while the pass runs: a pass that got less than a fifth of a core
+    /// over the last 50 ms is left behind (it ends with the process), and the profile is
+    /// symbolized at normal priority by the caller.
     func finish(modulesAsMaps: String?) -> Symbolizer? {
         pthread_mutex_lock(mutex)
         stopping = true
-        pthread_cond_signal(wake)
+        pthread_cond_broadcast(wake)
         pthread_mutex_unlock(mutex)
-        if let thread { pthread_join(thread, nil) }
-        thread = nil
+        guard let thread else { return nil }
+        var normal = sched_param()
+        _ = pthread_setschedparam(thread, 0 /* SCHED_OTHER */, &normal)
+        var clock = clockid_t()
+        let measurable = pthread_getcpuclockid(thread, &clock) == 0
+        var cpuBefore = measurable ? Self.now(clock) : 0
+        pthread_mutex_lock(mutex)
+        while !finished {
+            let deadline = Self.now() + Self.progressWindow
+            var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+            while !finished, pthread_cond_timedwait(wake, mutex, &until) != ETIMEDOUT {}
+            if finished || !measurable { continue }
+            let cpuNow = Self.now(clock)
+            if cpuNow - cpuBefore < Self.progressWindow / 5 { break }  // starved: leave it
+            cpuBefore = cpuNow
+        }
+        let done = finished
+        pthread_mutex_unlock(mutex)
+        self.thread = nil
+        guard done else {
+            pthread_detach(thread)
+            return nil
+        }
+        pthread_join(thread, nil)
         guard let modulesAsMaps, modulesAsMaps == modulesKey else { return nil }
         return symbolizer
     }
+
+    /// How long a pass may go without a fifth of a core before it is left behind.
+    private static let progressWindow: Int64 = 50_000_000  // ns
 
     private func loop() {
         var interval: Int64 = 20_000_000  // ns
@@ -86,6 +121,10 @@ final class SymbolWarmer: @unchecked Sendable {
             interval *= 2
             deadline = Self.now() + interval
         }
+        pthread_mutex_lock(mutex)
+        finished = true
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(mutex)
     }
 
     /// Sleeps until `deadline` (CLOCK_MONOTONIC ns); false when asked to stop.
@@ -130,9 +169,9 @@ final class SymbolWarmer: @unchecked Sendable {
         if !calls.isEmpty { _ = symbolizer!.symbolize(calls) }
     }
 
-    private static func now() -> Int64 {
+    private static func now(_ clock: clockid_t = CLOCK_MONOTONIC) -> Int64 {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(clock, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 }
