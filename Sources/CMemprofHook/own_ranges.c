@@ -8,6 +8,7 @@
 // the same before and after its length.
 #define _GNU_SOURCE
 #include <elf.h>
+#include <errno.h>
 #include <link.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,7 +21,10 @@ void memprof_own_range_add(memprof_state *st, uint64_t start, uint64_t length) {
   // kernel from merging the range with a neighbouring mapping of the program's (a large
   // malloc block placed next to the preload library's .bss became one mapping with it),
   // so that smaps shows the hook's memory apart. (The range is page aligned.)
+  // (A kernel without THP answers EINVAL: the program's errno must not see it.)
+  int saved_errno = errno;
   madvise((void *)(uintptr_t)start, length, MADV_NOHUGEPAGE);
+  errno = saved_errno;
   for (uint32_t i = 0; i < MEMPROF_OWN_RANGES; i++) {
     memprof_own_range *r = &st->own_ranges[i];
     uint64_t free_start = 0;

@@ -38,7 +38,7 @@ static void detach_in_child(void) {
     if (&old->slots[i] != mine) copy->slots[i].in_use = 0;
   if ((uintptr_t)mine > 1) memprof_t_slot = memprof_census_adopt(&copy->slots[mine - old->slots]);
   memprof_g_state = copy;
-  memprof_own_range_add(copy, (uint64_t)(uintptr_t)copy, sizeof(memprof_state));
+  memprof_own_range_add(copy, (uint64_t)(uintptr_t)copy, (sizeof(memprof_state) + 4095) & ~(uint64_t)4095);
   g_shared = NULL;
   munmap(old, SHARED_SIZE);
 }

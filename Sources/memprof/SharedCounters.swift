@@ -46,9 +46,27 @@ final class SharedCounters {
 
     /// The address ranges of the hook's own memory in the process (its tables), for
     /// `ProcessMemory.read(pid:profilerRanges:)`; empty once the file is no longer its.
+    ///
+    /// Only while the process still maps the preload library: the same pid may have exec'd a
+    /// program without the hook, and its mappings can land where the old image's tables were.
     func ownRanges() -> [Range<UInt64>] {
-        guard memprof_shared_state_owner(base) == pid else { return [] }
+        guard memprof_shared_state_owner(base) == pid, mapsPreloadLibrary() else { return [] }
         return ProcessMemory.ownRanges(state: base, size: size)
+    }
+
+    private func mapsPreloadLibrary() -> Bool {
+        let fd = open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            data += chunk[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self).contains("/libmemprof_preload.so")
     }
 
     /// A variable of `/proc/PID/environ` (the environment the process started with).
