@@ -55,23 +55,13 @@ final class SharedCounters {
     }
 
     private func mapsPreloadLibrary() -> Bool {
-        let fd = open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            data += chunk[0..<n]
-        }
-        return String(decoding: data, as: UTF8.self).contains("/libmemprof_preload.so")
+        guard let maps = Self.readFile("/proc/\(pid)/maps") else { return false }
+        return String(decoding: maps, as: UTF8.self).contains("/libmemprof_preload.so")
     }
 
-    /// A variable of `/proc/PID/environ` (the environment the process started with).
-    static func environmentValue(_ name: String, pid: Int32) -> String? {
-        let fd = open("/proc/\(pid)/environ", O_RDONLY | O_CLOEXEC)
+    /// A whole `/proc` file (they have no size: read to the end), nil if it cannot be opened.
+    private static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var data: [UInt8] = []
@@ -82,6 +72,12 @@ final class SharedCounters {
             if n <= 0 { break }
             data += chunk[0..<n]
         }
+        return data
+    }
+
+    /// A variable of `/proc/PID/environ` (the environment the process started with).
+    static func environmentValue(_ name: String, pid: Int32) -> String? {
+        guard let data = readFile("/proc/\(pid)/environ") else { return nil }
         let prefix = Array((name + "=").utf8)
         for entry in data.split(separator: 0) where entry.starts(with: prefix) {
             return String(decoding: entry.dropFirst(prefix.count), as: UTF8.self)

@@ -4,21 +4,6 @@ import XCTest
 
 /// Parsing and classifying canned `/proc/PID/smaps` and `status` text, and byte formatting.
 final class ProcessMemoryParsingTests: XCTestCase {
-    /// One smaps entry in the kernel's layout (path padded to column 74).
-    private func entry(_ range: String, _ perms: String, path: String = "", rss: Int = 0, dirty: Int = 0,
-                       swap: Int = 0, flags: String? = "rd wr mr mw me ac") -> String {
-        let isFile = path.hasPrefix("/")
-        let head = "\(range) \(perms) 00000000 \(isFile ? "fe:00 254163" : "00:00 0")"
-        var text = path.isEmpty ? head + " \n" : head + String(repeating: " ", count: max(1, 73 - head.count)) + path + "\n"
-        let bounds = range.split(separator: "-").map { UInt64($0, radix: 16)! }
-        let size = (bounds[1] - bounds[0]) / 1024
-        text += "Size:           \(size) kB\nKernelPageSize:        4 kB\nRss:           \(rss) kB\n"
-        text += "Pss:           \(rss / 2) kB\nPss_Dirty:           0 kB\nShared_Clean:          0 kB\n"
-        text += "Private_Dirty:  \(dirty) kB\nAnonymous:      \(dirty) kB\nSwap:           \(swap) kB\nTHPeligible:    0\n"
-        if let flags { text += "VmFlags: \(flags) \n" }
-        return text
-    }
-
     func testParsesHeaderFieldsAndCounters() {
         let text = """
         55dd2d5a7000-55dd2d5ad000 r-xp 00002000 fe:00 254163                     /usr/bin/head
@@ -107,31 +92,31 @@ final class ProcessMemoryParsingTests: XCTestCase {
     }
 
     func testClassifiesMappings() throws {
-        var text = entry("55dd2d5a5000-55dd2d5a7000", "r--p", path: "/usr/bin/my tool", rss: 8)
-        text += entry("55dd2d5a7000-55dd2d5ad000", "r-xp", path: "/usr/bin/my tool", rss: 24, flags: "rd ex mr mw me")
-        text += entry("55dd2d5ad000-55dd2d5ae000", "rw-p", path: "/usr/bin/my tool", rss: 4, dirty: 4)
-        text += entry("55dd2e000000-55dd2e100000", "rw-p", path: "[heap]", rss: 1000, dirty: 1000)
+        var text = smapsEntry("55dd2d5a5000-55dd2d5a7000", "r--p", path: "/usr/bin/my tool", rss: 8)
+        text += smapsEntry("55dd2d5a7000-55dd2d5ad000", "r-xp", path: "/usr/bin/my tool", rss: 24, flags: "rd ex mr mw me")
+        text += smapsEntry("55dd2d5ad000-55dd2d5ae000", "rw-p", path: "/usr/bin/my tool", rss: 4, dirty: 4)
+        text += smapsEntry("55dd2e000000-55dd2e100000", "rw-p", path: "[heap]", rss: 1000, dirty: 1000)
         // An arena heap: 64 MiB-aligned, NORESERVE, rw front and ---p rest.
-        text += entry("7f1444000000-7f1444021000", "rw-p", rss: 132, dirty: 132, flags: "rd wr mr mw me nr")
-        text += entry("7f1444021000-7f1448000000", "---p", flags: "mr mw me nr")
+        text += smapsEntry("7f1444000000-7f1444021000", "rw-p", rss: 132, dirty: 132, flags: "rd wr mr mw me nr")
+        text += smapsEntry("7f1444021000-7f1448000000", "---p", flags: "mr mw me nr")
         // Two full heaps merged into one mapping.
-        text += entry("7f1448000000-7f1450000000", "rw-p", rss: 100, dirty: 100, flags: "rd wr mr mw me nr")
+        text += smapsEntry("7f1448000000-7f1450000000", "rw-p", rss: 100, dirty: 100, flags: "rd wr mr mw me nr")
         // 64 MiB-aligned but not NORESERVE: not a heap.
-        text += entry("7f1450000000-7f1450100000", "rw-p", rss: 8, dirty: 8)
+        text += smapsEntry("7f1450000000-7f1450100000", "rw-p", rss: 8, dirty: 8)
         // Two thread stacks with one-page guards.
-        text += entry("7f14529fd000-7f14529fe000", "---p", flags: "mr mw me nh")
-        text += entry("7f14529fe000-7f14531fe000", "rw-p", rss: 16, dirty: 16, flags: "rd wr mr mw me ac nh")
-        text += entry("7f14531fe000-7f14531ff000", "---p", flags: "mr mw me nh")
-        text += entry("7f14531ff000-7f14539ff000", "rw-p", rss: 12, dirty: 12, flags: "rd wr mr mw me ac nh")
+        text += smapsEntry("7f14529fd000-7f14529fe000", "---p", flags: "mr mw me nh")
+        text += smapsEntry("7f14529fe000-7f14531fe000", "rw-p", rss: 16, dirty: 16, flags: "rd wr mr mw me ac nh")
+        text += smapsEntry("7f14531fe000-7f14531ff000", "---p", flags: "mr mw me nh")
+        text += smapsEntry("7f14531ff000-7f14539ff000", "rw-p", rss: 12, dirty: 12, flags: "rd wr mr mw me ac nh")
         // A large ---p reservation is not a guard page.
-        text += entry("7f1460000000-7f1470000000", "---p", flags: "mr mw me")
-        text += entry("7f1470000000-7f1470010000", "rw-p", rss: 64, dirty: 64)
-        text += entry("7f1480000000-7f1480001000", "rw-p", path: "/lib/libx.so (deleted)", rss: 4, dirty: 4)
-        text += entry("7f1490000000-7f1490002000", "r-xp", path: "[vdso]", rss: 8)
-        text += entry("7f1490002000-7f1490006000", "r--p", path: "[vvar]")
-        text += entry("7f14a0000000-7f14a0001000", "rw-s", path: "anon_inode:i915.gem", rss: 4)
-        text += entry("7ffee6aa5000-7ffee6ac6000", "rw-p", path: "[stack]", rss: 20, dirty: 20, flags: "rd wr mr mw me gd ac")
-        text += entry("ffffffffff600000-ffffffffff601000", "--xp", path: "[vsyscall]", flags: "ex")
+        text += smapsEntry("7f1460000000-7f1470000000", "---p", flags: "mr mw me")
+        text += smapsEntry("7f1470000000-7f1470010000", "rw-p", rss: 64, dirty: 64)
+        text += smapsEntry("7f1480000000-7f1480001000", "rw-p", path: "/lib/libx.so (deleted)", rss: 4, dirty: 4)
+        text += smapsEntry("7f1490000000-7f1490002000", "r-xp", path: "[vdso]", rss: 8)
+        text += smapsEntry("7f1490002000-7f1490006000", "r--p", path: "[vvar]")
+        text += smapsEntry("7f14a0000000-7f14a0001000", "rw-s", path: "anon_inode:i915.gem", rss: 4)
+        text += smapsEntry("7ffee6aa5000-7ffee6ac6000", "rw-p", path: "[stack]", rss: 20, dirty: 20, flags: "rd wr mr mw me gd ac")
+        text += smapsEntry("ffffffffff600000-ffffffffff601000", "--xp", path: "[vsyscall]", flags: "ex")
 
         let breakdown = ProcessMemory.Breakdown(smaps: text)
         XCTAssertFalse(breakdown.readMallocHeaders)
@@ -178,53 +163,17 @@ final class ProcessMemoryParsingTests: XCTestCase {
         XCTAssertTrue(breakdown.description.contains("  malloc arenas\n"), breakdown.description)
     }
 
-    /// Anonymous mappings inside the hook's recorded ranges are the profiler's; a mapping only
-    /// partly inside, or a file inside them, is not.
-    func testProfilerRangesNameTheHooksOwnMappings() {
-        var text = entry("7dfc00000000-7dfc00100000", "rw-p", rss: 40, dirty: 40, flags: "rd wr mr mw me nr ac")
-        text += entry("7dfc00200000-7dfc00300000", "rw-p", rss: 8, dirty: 8, flags: "rd wr mr mw me nr ac")
-        text += entry("7dfc00400000-7dfc00500000", "rw-p", rss: 4, dirty: 4)
-        text += entry("7dfc00600000-7dfc00601000", "r--p", path: "/usr/lib/libz.so", rss: 4)
-        text += entry("7f1470000000-7f1470100000", "rw-p", rss: 64, dirty: 64)
-        let ranges: [Range<UInt64>] = [
-            0x7dfc00000000..<0x7dfc00080000, 0x7dfc00080000..<0x7dfc00100000,  // one mapping, two tables
-            0x7dfc00200000..<0x7dfc00300000,
-            0x7dfc00400000..<0x7dfc00480000,  // half of the third
-            0x7dfc00600000..<0x7dfc00700000,
-        ]
-        let breakdown = ProcessMemory.Breakdown(smaps: text, profilerRanges: ranges.reversed())
-        XCTAssertEqual(breakdown.mappings.map(\.category), [.profiler, .profiler, .anonymous, .file, .anonymous])
-        let ours = breakdown.groups(in: .profiler)
-        XCTAssertEqual(ours.map(\.name), ["memprof"])
-        XCTAssertEqual(ours.first?.usage.residentBytes, 48 * 1024)
-        XCTAssertEqual(ours.first?.usage.virtualBytes, 2 << 20)
-        XCTAssertEqual(breakdown.groups.map(\.name), ["anonymous", "memprof", "/usr/lib/libz.so"])
-        XCTAssertTrue(breakdown.description.contains("memprof (the profiler's own tables)"), breakdown.description)
-        XCTAssertEqual(ProcessMemory.Breakdown(smaps: text).usage(of: .profiler), ProcessMemory.Usage())
-    }
-
-    func testMergedRangesAndCover() {
-        let merged = SmapsClassifier.merged([20..<30, 0..<10, 10..<12, 25..<40, 50..<50, 60..<70])
-        XCTAssertEqual(merged, [0..<12, 20..<40, 60..<70])
-        XCTAssertTrue(SmapsClassifier.covers(merged, 0..<12))
-        XCTAssertTrue(SmapsClassifier.covers(merged, 21..<40))
-        XCTAssertFalse(SmapsClassifier.covers(merged, 11..<21))
-        XCTAssertFalse(SmapsClassifier.covers(merged, 35..<61))
-        XCTAssertFalse(SmapsClassifier.covers(merged, 70..<71))
-        XCTAssertFalse(SmapsClassifier.covers([], 0..<1))
-    }
-
     func testArenaShapeWithoutVmFlagsAndGlibcNames() {
-        var text = entry("7f1444000000-7f1444021000", "rw-p", rss: 132, flags: nil)
-        text += entry("7f1444021000-7f1448000000", "---p", flags: nil)
-        text += entry("7f1450000000-7f1450021000", "rw-p", rss: 4, flags: nil) // no 64 MiB tail
-        text += entry("7f1460000000-7f1460021000", "rw-p", path: "[anon: glibc: malloc arena]", rss: 4)
-        text += entry("7f1460021000-7f1464000000", "---p", path: "[anon: glibc: malloc arena]")
-        text += entry("7f1470000000-7f1470100000", "rw-p", path: "[anon: glibc: malloc]", rss: 4)
-        text += entry("7f1480000000-7f1480001000", "---p", path: "[anon: glibc: pthread stack: 4242]")
-        text += entry("7f1480001000-7f1480801000", "rw-p", path: "[anon: glibc: pthread stack: 4242]", rss: 8)
-        text += entry("7f1490000000-7f1490001000", "rw-p", path: "[stack:4243]", rss: 4)
-        text += entry("7f14a0000000-7f14a0001000", "rw-p", path: "[anon:swift pool]", rss: 4)
+        var text = smapsEntry("7f1444000000-7f1444021000", "rw-p", rss: 132, flags: nil)
+        text += smapsEntry("7f1444021000-7f1448000000", "---p", flags: nil)
+        text += smapsEntry("7f1450000000-7f1450021000", "rw-p", rss: 4, flags: nil) // no 64 MiB tail
+        text += smapsEntry("7f1460000000-7f1460021000", "rw-p", path: "[anon: glibc: malloc arena]", rss: 4)
+        text += smapsEntry("7f1460021000-7f1464000000", "---p", path: "[anon: glibc: malloc arena]")
+        text += smapsEntry("7f1470000000-7f1470100000", "rw-p", path: "[anon: glibc: malloc]", rss: 4)
+        text += smapsEntry("7f1480000000-7f1480001000", "---p", path: "[anon: glibc: pthread stack: 4242]")
+        text += smapsEntry("7f1480001000-7f1480801000", "rw-p", path: "[anon: glibc: pthread stack: 4242]", rss: 8)
+        text += smapsEntry("7f1490000000-7f1490001000", "rw-p", path: "[stack:4243]", rss: 4)
+        text += smapsEntry("7f14a0000000-7f14a0001000", "rw-p", path: "[anon:swift pool]", rss: 4)
         let breakdown = ProcessMemory.Breakdown(smaps: text)
         XCTAssertEqual(breakdown.mappings.map(\.category), [
             .mallocHeap, .mallocHeap, .anonymous, .mallocHeap, .mallocHeap, .mallocMmapped,
@@ -235,11 +184,11 @@ final class ProcessMemoryParsingTests: XCTestCase {
     }
 
     func testMallocMmappedBlocksNeedTilingChunkHeaders() {
-        var text = entry("7f2000000000-7f2000021000", "rw-p", rss: 132) // one block
-        text += entry("7f2000100000-7f2000300000", "rw-p", rss: 4) // two merged blocks
-        text += entry("7f2000400000-7f2000500000", "rw-p", rss: 4) // header size too small
-        text += entry("7f2000600000-7f2000700000", "rw-p", rss: 4) // NON_MAIN_ARENA bit set
-        text += entry("7f2000800000-7f2000900000", "rw-p", rss: 4) // unreadable
+        var text = smapsEntry("7f2000000000-7f2000021000", "rw-p", rss: 132) // one block
+        text += smapsEntry("7f2000100000-7f2000300000", "rw-p", rss: 4) // two merged blocks
+        text += smapsEntry("7f2000400000-7f2000500000", "rw-p", rss: 4) // header size too small
+        text += smapsEntry("7f2000600000-7f2000700000", "rw-p", rss: 4) // NON_MAIN_ARENA bit set
+        text += smapsEntry("7f2000800000-7f2000900000", "rw-p", rss: 4) // unreadable
         let headers: [UInt64: (UInt64, UInt64)] = [
             0x7f2000000000: (0, 0x21000 | 2),
             0x7f2000100000: (0, 0x100000 | 2), 0x7f2000200000: (0, 0x100000 | 2),
