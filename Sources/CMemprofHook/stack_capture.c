@@ -225,8 +225,8 @@ uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller,
   // From the same place as the last sample, with the same words on the stack: the same stack.
   if (at >= 0 && memo->caller == caller && memprof_memo_find(memo, &at, k.pc, k.sp, k.fp) == (int)memo->n - 1 &&
       memprof_memo_still_holds(memo, memo->n - 1)) {
-    for (uint32_t i = 0; i < memo->depth; i++) pcs[i] = memo->pcs[i];
-    *same_as_memo = 1;
+    // pcs stays unwritten: the memo's stack id names the stack, and memo->pcs holds it.
+    *same_as_memo = 2;
     return memo->depth;
   }
   uint32_t fresh = 0;

@@ -12,7 +12,9 @@
 /// never locks, bounded in time.
 /// `memo` (may be NULL) is the calling thread's last walk: the walk stops at the first frame
 /// it shares with it and takes the callers from it, then keeps itself there. *same_as_memo
-/// is set to 1 when the stack is exactly the memo's previous one (its stack_id then holds).
+/// is set to 1 when the stack is exactly the memo's previous one (its stack_id then holds),
+/// and to 2 when it is and pcs was left unwritten: memo->pcs holds the stack (the id usually
+/// names it, and copying it took 22 instructions a sample).
 HIDDEN uint32_t memprof_capture_stack(uintptr_t frame, uintptr_t top, uintptr_t caller, uint64_t *pcs,
                                       mp_stack_memo *memo, int *same_as_memo);
 #endif
