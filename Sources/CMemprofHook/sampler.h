@@ -96,7 +96,8 @@ HIDDEN int memprof_sample_forget(void *p);
 HIDDEN void memprof_peak_check(int64_t live);
 /// The thread label cached in a slot (reserved words, owner only; thread_labels.c).
 #define MP_LABEL(s) ((s)->reserved[0])       // label index + 1, 0 = none yet
-#define MP_LABEL_COUNTDOWN(s) ((s)->reserved[1])  // samples until the name is read again
+#define MP_LABEL_COUNTDOWN(s) (((uint32_t *)&(s)->reserved[1])[0])  // samples until the name is looked at
+#define MP_LABEL_READ_MS(s) (((uint32_t *)&(s)->reserved[1])[1])   // when it was last read (ms, wraps)
 #define MP_LABEL_NAME(s) ((char *)&(s)->reserved[2])  // 16 bytes: the name the label was made from
 /// The label of a thread without one cached, or due for a look at its name.
 HIDDEN uint32_t memprof_thread_label_slow(memprof_sampler *sp, memprof_slot *s);

@@ -1,7 +1,9 @@
 // The `thread` label of samples: the allocating thread's name (pthread_setname_np, NIO's
 // `NIO-ELT-0-#1`), `main` for the main thread, or `tid-N` for a thread that was never named
 // (it still carries the process's name). Read from the kernel when a sample is taken, not
-// per allocation, and cached in the thread's slot: refreshed every 256 samples.
+// per allocation, and cached in the thread's slot: looked at again every 256 samples, and read
+// again then if 10 ms have passed since it was last read (at rate 1 the prctl every 256
+// allocations was 0.7% of the program's time).
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "sampler.h"
 
 #define REFRESH_EVERY 256
+#define REREAD_AFTER_MS 10
 // Slot fields used here (reserved words of memprof_slot, owner only: see sampler.h).
 #define LABEL(s) MP_LABEL(s)
 #define COUNTDOWN(s) MP_LABEL_COUNTDOWN(s)
@@ -60,8 +63,14 @@ static uint32_t intern(memprof_sampler *sp, const char *label) {
 }
 
 uint32_t memprof_thread_label_slow(memprof_sampler *sp, memprof_slot *s) {
+  uint32_t now_ms = (uint32_t)(memprof_sample_clock_us() / 1000);
+  if (s != NULL && LABEL(s) != 0 && now_ms - MP_LABEL_READ_MS(s) < REREAD_AFTER_MS) {
+    COUNTDOWN(s) = REFRESH_EVERY;
+    return (uint32_t)(LABEL(s) - 1);
+  }
   char name[16] = {0};
   prctl(PR_GET_NAME, name, 0, 0, 0);
+  if (s != NULL) MP_LABEL_READ_MS(s) = now_ms;
   if (s != NULL && LABEL(s) != 0 && memcmp(name, NAME(s), 16) == 0) {
     COUNTDOWN(s) = REFRESH_EVERY;
     return (uint32_t)(LABEL(s) - 1);
