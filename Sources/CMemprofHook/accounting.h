@@ -28,6 +28,8 @@ extern void *__libc_pvalloc(size_t);
 /// the header check may use.
 HIDDEN memprof_slot *memprof_acquire_slot(void *block);
 HIDDEN void memprof_forget_if_sampled(void *p);
+/// realloc's first half of memprof_forget_if_sampled (see memprof_sample_detach).
+HIDDEN int memprof_detach_if_sampled(void *p, mp_live_info *info);
 HIDDEN void memprof_publish_live(memprof_state *st, int64_t delta);
 HIDDEN void memprof_account_failed(void);
 HIDDEN memprof_slot *memprof_census_slot(void);
@@ -97,7 +99,7 @@ HIDDEN void memprof_free_flush(void *p, memprof_slot *s, int64_t unflushed);
 /// live sampled blocks if it is one, then accounts and frees it (the census's path if on).
 HIDDEN void memprof_free_sampled(void *p, memprof_slot *s);
 /// A sampled allocation: records it with its stack, then finishes the accounting.
-HIDDEN void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret);
+HIDDEN void *memprof_alloc_sampled(void *p, memprof_slot *s, void *ret);
 
 /// Accounts a block glibc just returned (p may be NULL) and returns it.
 HOOK_TEXT static inline __attribute__((always_inline)) void *memprof_account_alloc(void *p, size_t requested) {
@@ -115,7 +117,7 @@ HOOK_TEXT static inline __attribute__((always_inline)) void *memprof_account_all
   int64_t u = s->unflushed_live + (int64_t)usable;
   int64_t left = s->until_sample - (int64_t)usable;
   s->until_sample = left;
-  if (UNLIKELY(left < 0)) return memprof_alloc_sampled(p, s, u, __builtin_return_address(0));
+  if (UNLIKELY(left < 0)) return memprof_alloc_sampled(p, s, __builtin_return_address(0));
   // One compare for both rare events, flush and new peak: flush_at is the lower of the two
   // limits (see memprof_alloc_settle), so the fast path reads no shared line.
   if (UNLIKELY(u > s->flush_at)) return memprof_alloc_settle(p, s, u);

@@ -208,6 +208,10 @@ void memprof_forget_if_sampled(void *p) {
   if (memprof_filter_may_hold(p)) memprof_sample_forget(p);
 }
 
+int memprof_detach_if_sampled(void *p, mp_live_info *info) {
+  return memprof_filter_may_hold(p) && memprof_sample_detach(p, info);
+}
+
 HOOK_TEXT void memprof_free_slow(void *p) {
   if (UNLIKELY(memprof_g_types)) {
     memprof_census_free(p);
@@ -237,8 +241,12 @@ HOOK_TEXT void memprof_free_plain(void *p) {
   __libc_free(p);
 }
 
-HOOK_TEXT void *memprof_alloc_sampled(void *p, memprof_slot *s, int64_t unflushed, void *ret) {
-  memprof_sample(p, memprof_chunk_usable(memprof_chunk_head(p)), s, (uintptr_t)__builtin_frame_address(0), ret);
+HOOK_TEXT void *memprof_alloc_sampled(void *p, memprof_slot *s, void *ret) {
+  size_t usable = memprof_chunk_usable(memprof_chunk_head(p));
+  memprof_sample(p, usable, s, (uintptr_t)__builtin_frame_address(0), ret);
+  // The live bytes read after the sample: a signal handler may have allocated or freed
+  // meanwhile, and its change must not be written over.
+  int64_t unflushed = s->unflushed_live + (int64_t)usable;
   if (unflushed > s->flush_at) return memprof_alloc_settle(p, s, unflushed);
   s->unflushed_live = unflushed;
   return p;

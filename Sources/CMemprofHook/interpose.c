@@ -7,6 +7,7 @@
 #include <string.h>
 #include <stdint.h>
 #include "accounting.h"
+#include "sampler.h"
 
 HOOK_TEXT void *malloc(size_t size) {
   return memprof_account_alloc(__libc_malloc(size), size);
@@ -30,16 +31,22 @@ HOOK_TEXT void *calloc(size_t count, size_t size) {
 HOOK_TEXT static void *realloc_accounted(void *ptr, size_t size, void *ret) {
   if (ptr == NULL) return memprof_account_alloc(__libc_malloc(size), size);
   size_t old = memprof_block_size(ptr);
-  memprof_forget_if_sampled(ptr);  // realloc moves or resizes it: a new block from here on
+  // Out of the live sampled blocks before glibc may hand the address to another thread;
+  // back in if the realloc fails (the block is then still the program's, unchanged).
+  mp_live_info sampled;
+  int was_sampled = memprof_detach_if_sampled(ptr, &sampled);
   if (size == 0) {
+    if (was_sampled) memprof_sample_end_detached(ptr, &sampled, 1);
     memprof_account_release(old);
     return __libc_realloc(ptr, 0);
   }
   void *p = __libc_realloc(ptr, size);
   if (UNLIKELY(p == NULL)) {
+    if (was_sampled) memprof_sample_end_detached(ptr, &sampled, 0);
     memprof_account_failed();
     return NULL;
   }
+  if (was_sampled) memprof_sample_end_detached(ptr, &sampled, 1);
   memprof_account_release(old);
   memprof_account_new(p, size, memprof_block_size(p), ret);
   return p;
@@ -69,8 +76,10 @@ HOOK_TEXT void *aligned_alloc(size_t alignment, size_t size) {
 
 HOOK_TEXT int posix_memalign(void **out, size_t alignment, size_t size) {
   // glibc's checks, in its order: a power of two that is a multiple of sizeof(void *).
-  if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0 || alignment == 0)
+  if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0 || alignment == 0) {
+    memprof_account_failed();  // a failed call, as the summary's "failed" counts them
     return EINVAL;
+  }
   void *p = memprof_account_alloc(__libc_memalign(alignment, size), size);
   if (UNLIKELY(p == NULL)) return ENOMEM;
   *out = p;

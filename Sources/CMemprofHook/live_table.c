@@ -111,10 +111,11 @@ int memprof_live_put(uint64_t p, uint64_t h, const mp_live_info *info, mp_live_i
   return replaced;
 }
 
-int memprof_live_take(uint64_t p, mp_live_info *out) {
+static int take(uint64_t p, mp_live_info *out, int wait) {
   uint64_t h = hash(p);
   shard *s = shard_of(p, h);
-  mp_lock_take(&s->lock);
+  if (wait) mp_lock_take(&s->lock);
+  else if (__atomic_exchange_n(&s->lock.taken, 1, __ATOMIC_ACQUIRE)) return -1;
   uint64_t capacity = s->capacity;
   if (capacity == 0) {
     mp_lock_give(&s->lock);
@@ -146,6 +147,10 @@ int memprof_live_take(uint64_t p, mp_live_info *out) {
   mp_lock_give(&s->lock);
   return 1;
 }
+
+int memprof_live_take(uint64_t p, mp_live_info *out) { return take(p, out, 1); }
+
+int memprof_live_take_nowait(uint64_t p, mp_live_info *out) { return take(p, out, 0); }
 
 uint64_t memprof_live_mapped_bytes(void) {
   uint64_t n = 0;

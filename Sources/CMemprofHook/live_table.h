@@ -67,6 +67,9 @@ HIDDEN void memprof_live_prefetch(uint64_t p, uint64_t h);
 extern int memprof_g_live_table_large HIDDEN;
 /// Removes p; returns 1 and what it remembered, or 0 if p was not a sampled block.
 HIDDEN int memprof_live_take(uint64_t p, mp_live_info *out);
+/// The same without waiting, for a signal handler that interrupted its thread's sampler
+/// (which may hold the shard's lock): -1 when the lock is taken.
+HIDDEN int memprof_live_take_nowait(uint64_t p, mp_live_info *out);
 /// The bytes the table has mapped (a racy read: for reports).
 HIDDEN uint64_t memprof_live_mapped_bytes(void);
 /// For fork: every shard lock taken before, given back after (parent and child).

@@ -71,8 +71,9 @@ void memprof_set_sample_rate(int64_t rate) {
   __atomic_store_n(&memprof_g_rate, rate, __ATOMIC_RELAXED);
   memprof_state *st = memprof_g_state;
   uint32_t n = __atomic_load_n(&st->slots_high_water, __ATOMIC_ACQUIRE);
-  // Each thread draws its next interval at its next allocation; a thread that paused its
-  // sampling (memprof's own work, ProfilerWork) stays paused.
+  // Each thread draws its next interval at its next allocation (MP_REDRAW); a thread that
+  // paused its sampling (memprof's own work, ProfilerWork) stays paused.
   for (uint32_t i = 0; i < n && i < MEMPROF_SLOTS; i++)
-    if (!__atomic_load_n(&st->slots[i].sampling_paused, __ATOMIC_SEQ_CST)) STORE(&st->slots[i].until_sample, 0);
+    if (!__atomic_load_n(&st->slots[i].sampling_paused, __ATOMIC_SEQ_CST)) STORE(&st->slots[i].until_sample, MP_REDRAW);
+  STORE(&memprof_g_unslotted_until, MP_REDRAW);
 }

@@ -202,31 +202,70 @@ void memprof_sample_set_type(void *p, uint64_t metadata) {
   t_in_sampler = 0;
 }
 
+// A signal handler allocating while its thread samples: the tables may be held by the code it
+// interrupted, so the sample is only counted (it stays in the alloc totals, under
+// `[memprof: dropped samples]`; whether it is still live is not known, so not in inuse).
+static void drop_in_handler(size_t usable) {
+  memprof_sampler *sp = memprof_g_sampler;
+  if (sp == NULL) return;
+  ADD(&sp->handler_samples, 1);
+  ADD(&sp->handler_bytes, usable);
+}
+
 HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret) {
   if (UNLIKELY(s->sampling_paused)) {  // a rate change reset the countdown of a paused thread
     s->until_sample = INT64_MAX;
     return;
   }
+  int64_t left = s->until_sample;  // this allocation already taken off
   s->until_sample = memprof_next_interval(s);
-  // A rate change sets every countdown to 0; when sampling was just turned off, the
-  // allocation that finds it is not a sample.
-  if (UNLIKELY(s->until_sample == INT64_MAX) || t_in_sampler) return;  // (or a signal handler allocating while this thread samples)
+  // When sampling was just turned off, the allocation that finds it is not a sample.
+  if (UNLIKELY(s->until_sample == INT64_MAX)) return;
+  if (UNLIKELY(left < MP_REDRAW / 2)) {
+    // A rate change or a new countdown: the interval just drawn starts at this allocation,
+    // which is a sample only if it reaches past it (as with any other countdown). Sampling
+    // it outright would give every thread's next block after a change weight 1/p it did not
+    // have the chance p of.
+    s->until_sample -= (int64_t)usable;
+    if (s->until_sample >= 0) return;
+    s->until_sample = memprof_next_interval(s);
+  }
+  if (UNLIKELY(t_in_sampler)) {
+    drop_in_handler(usable);
+    return;
+  }
   record(p, usable, s, s->stack_top, frame, ret);
 }
 
 // Calls made without a slot (a thread's first calls, before the chunk header is checked,
 // while a thread exits) are sampled too, from one shared countdown: at rate 1 every
 // allocation of the process is in the profile.
-static memprof_slot g_unslotted;  // only its rng and until_sample are used, racily
-static int64_t g_unslotted_until;
+static memprof_slot g_unslotted;  // only its rng is used, racily
+// Starts as a request for a first draw (as after a rate change), not at 0: a countdown of 0
+// would make every process's first allocation a sample.
+int64_t memprof_g_unslotted_until = MP_REDRAW;
 
 HOOK_TEXT __attribute__((noinline)) void memprof_sample_unslotted(void *p, size_t usable, void *ret) {
   int64_t rate = LOAD(&memprof_g_rate);
-  if (rate <= 0 || t_in_sampler) return;
+  if (rate <= 0) return;
   if (rate > 1) {
-    if (__atomic_sub_fetch(&g_unslotted_until, (int64_t)usable, __ATOMIC_RELAXED) >= 0) return;
+    int64_t left = __atomic_sub_fetch(&memprof_g_unslotted_until, (int64_t)usable, __ATOMIC_RELAXED);
+    if (left >= 0) return;
     if (g_unslotted.rng == 0) g_unslotted.rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)p;
-    STORE(&g_unslotted_until, memprof_next_interval(&g_unslotted));
+    int64_t next = memprof_next_interval(&g_unslotted);
+    if (left < MP_REDRAW / 2) {  // a first draw: it starts at this allocation (see memprof_sample)
+      next -= (int64_t)usable;
+      if (next >= 0) {
+        STORE(&memprof_g_unslotted_until, next);
+        return;
+      }
+      next = memprof_next_interval(&g_unslotted);
+    }
+    STORE(&memprof_g_unslotted_until, next);
+  }
+  if (UNLIKELY(t_in_sampler)) {
+    drop_in_handler(usable);
+    return;
   }
   // The same bounds as a slot's: the main thread's stack ends at __libc_stack_end, another
   // thread's at its descriptor, which glibc keeps at the top of the thread's stack block.
@@ -234,27 +273,55 @@ HOOK_TEXT __attribute__((noinline)) void memprof_sample_unslotted(void *p, size_
   record(p, usable, NULL, top, (uintptr_t)__builtin_frame_address(0), ret);
 }
 
-int memprof_sample_forget(void *p) {
-  memprof_sampler *sp = memprof_g_sampler;
-  if (sp == NULL || t_in_sampler) return 0;
+// The free of a sampled block taken out of the table: its lifetime, and whether it was a
+// temporary (freed by the thread that allocated it before it allocated anything else).
+static void count_free(memprof_sampler *sp, const mp_live_info *info) {
+  mp_bucket *b = &sp->buckets[info->bucket - 1];
+  unsigned c = lifetime_class((memprof_sample_clock_us() - info->born_us) & MP_BORN_MASK);
+  ADD(&b->by_lifetime[c].freed, 1);
+  memprof_slot *s = memprof_thread_slot();
+  memprof_state *st = memprof_g_state;
+  if ((uintptr_t)s > 1 && info->slot != MP_NO_SLOT && s == &st->slots[info->slot] &&
+      (uint16_t)s->allocations == info->serial)
+    ADD(&b->by_lifetime[c].temporaries, 1);
+  ADD(&b->frees, 1);
+}
+
+int memprof_sample_detach(void *p, mp_live_info *info) {
+  if (memprof_g_sampler == NULL) return 0;
+  int in_sampler = t_in_sampler;
   t_in_sampler = 1;
+  // A signal handler's free while its thread samples: the code it interrupted may hold the
+  // shard's lock. Then the entry stays, and the next sample at this address counts the free
+  // (its lifetime unknown), as for a free the hook did not see.
+  int found = in_sampler ? memprof_live_take_nowait((uint64_t)(uintptr_t)p, info)
+                         : memprof_live_take((uint64_t)(uintptr_t)p, info);
+  if (found == 1) filter_remove(p);
+  t_in_sampler = in_sampler;
+  return found == 1;
+}
+
+void memprof_sample_end_detached(void *p, const mp_live_info *info, int freed) {
+  memprof_sampler *sp = memprof_g_sampler;
+  if (sp == NULL) return;
+  int in_sampler = t_in_sampler;
+  t_in_sampler = 1;
+  mp_live_info previous;
+  // Back in the table (its lock may be held by the code a signal handler interrupted: then
+  // the block leaves the profile as freed, and its allocation stays counted).
+  int put = !freed && !in_sampler
+                ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), info, &previous)
+                : -1;
+  if (put == 0) filter_add(p);
+  else count_free(sp, info);
+  t_in_sampler = in_sampler;
+}
+
+int memprof_sample_forget(void *p) {
   mp_live_info info;
-  int found = memprof_live_take((uint64_t)(uintptr_t)p, &info);
-  if (found) {
-    mp_bucket *b = &sp->buckets[info.bucket - 1];
-    unsigned c = lifetime_class((memprof_sample_clock_us() - info.born_us) & MP_BORN_MASK);
-    ADD(&b->by_lifetime[c].freed, 1);
-    // A temporary: freed by the thread that allocated it before it allocated anything else.
-    memprof_slot *s = memprof_thread_slot();
-    memprof_state *st = memprof_g_state;
-    if ((uintptr_t)s > 1 && info.slot != MP_NO_SLOT && s == &st->slots[info.slot] &&
-        (uint16_t)s->allocations == info.serial)
-      ADD(&b->by_lifetime[c].temporaries, 1);
-    ADD(&b->frees, 1);
-    filter_remove(p);
-  }
-  t_in_sampler = 0;
-  return found;
+  if (!memprof_sample_detach(p, &info)) return 0;
+  memprof_sample_end_detached(p, &info, 1);
+  return 1;
 }
 
 void memprof_sampler_init(memprof_sampler *in_shared_file) {

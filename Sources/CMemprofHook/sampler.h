@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "state.h"
 #include "spin_lock.h"
+#include "live_table.h"
 
 #define MP_MAX_DEPTH 128                 // frames kept per stack (outermost callers cut)
 #define MP_STACKS (1u << 18)             // distinct stacks
@@ -62,7 +63,8 @@ typedef struct memprof_sampler {
   int64_t peak_copied_live;       // exact live bytes when the peak was last copied
   uint64_t peak_time_ns;          // CLOCK_REALTIME of that copy
   uint64_t thread_names_used;
-  uint64_t reserved[2];
+  uint64_t handler_samples;       // allocated by a signal handler while its thread sampled
+  uint64_t handler_bytes;         // their usable bytes (counted; their frees are not seen)
   memprof_module modules[MP_MODULES];
   char thread_names[MP_THREAD_NAMES][16];
   mp_stack stacks[MP_STACKS];
@@ -90,7 +92,18 @@ HIDDEN void memprof_intern_forget_indexes(void);
 HIDDEN void memprof_slot_start_sampling(memprof_slot *s, int is_main_thread);
 HIDDEN void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret);
 HIDDEN void memprof_sample_unslotted(void *p, size_t usable, void *ret);
+/// Takes p out of the live sampled blocks and counts its free; 1 if it was one.
 HIDDEN int memprof_sample_forget(void *p);
+/// realloc's halves of memprof_sample_forget: takes p out of the table (1 if it was a live
+/// sampled block, with what the table knew in *info), then, once glibc answered, counts its
+/// free (`freed`) or puts it back (the realloc failed: p is still the program's, unchanged).
+HIDDEN int memprof_sample_detach(void *p, mp_live_info *info);
+HIDDEN void memprof_sample_end_detached(void *p, const mp_live_info *info, int freed);
+/// A countdown (a slot's until_sample, the unslotted one) set to this asks for a new
+/// interval drawn at the next allocation, which is a sample only if it reaches past it: what
+/// a rate change sets, and what the unslotted countdown starts at.
+#define MP_REDRAW (INT64_MIN / 2)
+extern int64_t memprof_g_unslotted_until HIDDEN;
 /// Copies every bucket's live count as the heap's peak when live bytes exceed the last copy
 /// by 2% (called when a thread publishes a rise of its live bytes).
 HIDDEN void memprof_peak_check(int64_t live);

@@ -35,6 +35,8 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
   h->live_samples = 0;  // summed from the buckets (one shared counter would be contended)
   h->dropped_samples = LOAD(&sp->dropped_samples);
   h->dropped_bytes = LOAD(&sp->dropped_bytes);
+  h->handler_samples = LOAD(&sp->handler_samples);
+  h->handler_bytes = LOAD(&sp->handler_bytes);
   h->peak_live_bytes = LOAD(&sp->peak_copied_live);
   h->peak_time_ns = LOAD(&sp->peak_time_ns);
   h->thread_names = __atomic_load_n(&sp->thread_names_used, __ATOMIC_ACQUIRE);

@@ -81,6 +81,10 @@ struct HeapProfileBuilder {
             builder.comments.append("\(samples.droppedSamples) samples dropped (\(samples.droppedBytes) bytes): the sampler's tables were full"
                 + " or memory for them ran out; they are under \(Self.droppedFrame)")
         }
+        if samples.handlerSamples > 0 {
+            builder.comments.append("\(samples.handlerSamples) samples (\(samples.handlerBytes) bytes) allocated by signal handlers while"
+                + " their thread was sampling: counted in alloc_* under \(Self.droppedFrame), not in inuse_* (their frees are not seen)")
+        }
         if peak {
             builder.comments.append(samples.peakLiveBytes > 0
                 ? "memprof: the heap at its peak: \(samples.peakLiveBytes) live bytes at \(samples.peakTimeNanos) ns (CLOCK_REALTIME);"
@@ -144,6 +148,11 @@ struct HeapProfileBuilder {
             let average = samples.droppedBytes / samples.droppedSamples
             let (o, b) = Self.scale(count: samples.droppedSamples, size: max(average, 1), rate: samples.rate)
             builder.add(frameNamed: Self.droppedFrame, values: [o, b, o, b, 0, 0])
+        }
+        if samples.handlerSamples > 0 {
+            let average = samples.handlerBytes / samples.handlerSamples
+            let (o, b) = Self.scale(count: samples.handlerSamples, size: max(average, 1), rate: samples.rate)
+            builder.add(frameNamed: Self.droppedFrame, values: [o, b, 0, 0, 0, 0])
         }
         if showsOwnMemory {
             let own = ProfilerFootprint.read()

@@ -30,6 +30,10 @@ struct HeapSamples {
     var liveSamples: UInt64
     var droppedSamples: UInt64
     var droppedBytes: UInt64 = 0
+    /// Samples allocated by a signal handler while its thread was sampling: counted, without
+    /// a stack, and not known to be live or freed.
+    var handlerSamples: UInt64 = 0
+    var handlerBytes: UInt64 = 0
     /// Exact live heap bytes when the peak was copied (0: no copy yet), and when.
     var peakLiveBytes: Int64 = 0
     var peakTimeNanos: UInt64 = 0
@@ -87,6 +91,8 @@ struct HeapSamples {
                                      liveSamples: header.live_samples, droppedSamples: header.dropped_samples,
                                      modules: Array(modules[0..<Int(header.modules)]))
             copied.droppedBytes = header.dropped_bytes
+            copied.handlerSamples = header.handler_samples
+            copied.handlerBytes = header.handler_bytes
             copied.peakLiveBytes = header.peak_live_bytes
             copied.peakTimeNanos = header.peak_time_ns
             copied.threadNames = threadNames(state: state, size: size, count: Int(header.thread_names))

@@ -149,6 +149,8 @@ typedef struct memprof_profile_header {
   int64_t peak_live_bytes;   // exact live heap bytes when the peak was copied (0: never)
   uint64_t peak_time_ns;     // CLOCK_REALTIME of that copy
   uint64_t thread_names;     // labels in use (memprof_thread_names)
+  uint64_t handler_samples;  // samples a signal handler allocated while its thread sampled:
+  uint64_t handler_bytes;    // counted, not recorded (no stack; their frees are not seen)
 } memprof_profile_header;
 
 /// Copies the sampler's tables. `state` is NULL for this process, or a mapping of a shared
