@@ -79,8 +79,8 @@ extension AnalysisProfile {
     /// Applies focus, ignore, hide, show and show_from (pprof `applyFocus`). Samples left
     /// without frames are removed.
     mutating func applyFilters(_ o: ReportOptions) throws {
-        if let tagFocus = try TagFilter(o.tagFocus, option: "tagfocus") { samples.removeAll { !tagFocus.matches($0.labels) } }
-        if let tagIgnore = try TagFilter(o.tagIgnore, option: "tagignore") { samples.removeAll { tagIgnore.matches($0.labels) } }
+        if let tagFocus = try TagFilter(o.tagFocus, option: "tagfocus", samples: samples) { samples.removeAll { !tagFocus.matches($0) } }
+        if let tagIgnore = try TagFilter(o.tagIgnore, option: "tagignore", samples: samples) { samples.removeAll { tagIgnore.matches($0) } }
         let focus = try GoRegex.compile(o.focus, option: "focus")
         let ignore = try GoRegex.compile(o.ignore, option: "ignore")
         let hide = try GoRegex.compile(o.hide, option: "hide")
@@ -179,6 +179,7 @@ extension AnalysisProfile {
         case .functions: function = true
         case .fileFunctions: (function, filename) = (true, true)
         }
+        if !function { fullNames = nil }
         for i in functions.indices {
             if !function {
                 functions[i].name = ""

@@ -72,7 +72,12 @@ extension AnalysisProfile {
             for i in functions.indices { functions[i].name = full[i] }
         } else if options.simplifyNames {
             let short = views.short(functions)
-            fullNames = views.stored
+            // go tool pprof demangles a C++ name stored as its own system name before it sorts
+            // and merges, so such a name ties and merges by its demangled form.
+            fullNames = functions.indices.map { i in
+                let stored = views.stored[i]
+                return Demangler.isCxxMangled(stored) && functions[i].systemName == stored ? short[i] : stored
+            }
             for i in functions.indices { functions[i].name = short[i] }
         }
     }

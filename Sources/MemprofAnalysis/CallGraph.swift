@@ -198,7 +198,9 @@ extension AnalysisProfile {
                 info.fullName = fullNames[line.function]
             }
             if !f.filename.isEmpty { info.file = GoPath.clean(f.filename) }
-            if objectNames || info.name.isEmpty {
+            // (pprof's nodeInfo: a nameless frame keeps its object file only where the
+            // granularity kept addresses; `files` merges functions by file alone.)
+            if objectNames || (info.name.isEmpty && loc.address != 0) {
                 info.objectFile = objfile
                 info.startLine = f.startLine
             }

@@ -88,7 +88,7 @@ struct ProfileOptions: ParsableArguments {
 
     func validate() throws {
         if base != nil && diffBase != nil { throw ValidationError("give --base or --diff-base, not both") }
-        if let nodeCount, nodeCount < 0 { throw ValidationError("--nodecount must be 0 or more") }
+        // A negative count shows every entry, as 0 does (go tool pprof takes -1 the same way).
         if sampleShortcut != nil && sampleIndex != nil {
             throw ValidationError("give --sample-index or a shortcut such as --alloc_space, not both")
         }

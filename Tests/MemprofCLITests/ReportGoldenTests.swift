@@ -16,7 +16,30 @@ final class ReportGoldenTests: XCTestCase {
 
     static let cases: [Case] = {
         let heap = CLI.fixture("heap.pb.gz"), gc1 = CLI.fixture("heap-gc1.pb.gz"), allocs = CLI.fixture("allocs.pb.gz")
-        return [
+        let labels = CLI.fixture("labels.pb.gz"), cxx = CLI.fixture("cxxties.pb.gz")
+        // Tag filters as pprof reads them: numeric ranges (in the label's unit), lists,
+        // `key:value` without a key, `key=` for "has the key".
+        let tagCases = [
+            ("top_labels_tagfocus_bytes_range.txt", "-tagfocus=bytes=4kB:16kB"),
+            ("top_labels_tagfocus_req_kilobytes.txt", "-tagfocus=req=500kB"),
+            ("top_labels_tagfocus_at_most.txt", "-tagfocus=:2kB"),
+            ("top_labels_tagfocus_list.txt", "-tagfocus=multi=m1,m2"),
+            ("top_labels_tagignore_key_value.txt", "-tagignore=k:x"),
+            ("top_labels_tagfocus_has_key.txt", "-tagfocus=multi="),
+            ("top_labels_tagfocus_all_of.txt", "-tagfocus=k:y,multi"),
+        ].map { Case(name: $0.0, memprof: ["top", $0.1, labels], pprof: ["-top", $0.1, labels]) }
+        return tagCases + [
+            Case(name: "top_allocs_tagfocus_at_least.txt", memprof: ["top", "-tagfocus=1MB:", allocs],
+                 pprof: ["-top", "-tagfocus=1MB:", allocs]),
+            // Ties in value ordered by the demangled C++ name, as pprof demangles it first.
+            Case(name: "top_cxx_ties.txt", memprof: ["top", cxx], pprof: ["-top", cxx]),
+            // One entry per file: the functions of a file merge (pprof keeps no start line or
+            // object file for them once addresses are gone).
+            Case(name: "top_heap_files.txt", memprof: ["top", "--granularity", "files", heap], pprof: ["-top", "-files", heap]),
+            Case(name: "peek_allocs_files.txt", memprof: ["peek", "main.go", "--granularity", "files", allocs],
+                 pprof: ["-peek=main.go", "-files", allocs]),
+            Case(name: "top_allocs_nodecount_negative.txt", memprof: ["top", "-nodecount=-1", allocs],
+                 pprof: ["-top", "-nodecount=-1", allocs]),
             Case(name: "top_heap.txt", memprof: ["top", heap], pprof: ["-top", heap]),
             Case(name: "top_heap_alloc_space.txt", memprof: ["top", "--alloc_space", heap],
                  pprof: ["-top", "-sample_index=alloc_space", heap]),
