@@ -16,8 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
-for tool in /usr/bin/time strace valgrind heaptrack; do
-  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq time strace valgrind heaptrack >/dev/null; break; }
+for tool in /usr/bin/time strace valgrind heaptrack sqlite3 gcc python3; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq time strace valgrind heaptrack sqlite3 gcc python3 >/dev/null; break; }
 done
 scratch=(); [[ -n ${MEMPROF_SCRATCH:-} ]] && scratch=(--scratch-path "$MEMPROF_SCRATCH")  # a build directory
 swift build -c release "${scratch[@]}" --product memprof-workload >/dev/null
@@ -51,11 +51,23 @@ for program in "st-churn 8000000" "churn 2000000" "mt-churn 1000000"; do
 done
 
 echo "== 1b. memprof run -o end to end on programs of about 1 s (the issue's measure: the fixed"
-echo "   cost of starting, symbolizing and writing the profile spread over a second)"
-for program in "st-churn 16000000" "mt-churn 3500000"; do
-  read -r name arg <<<"$program"
-  plain=("$bin/memprof-workload" "$name" "$arg")
-  echo "$program:"
+echo "   cost of starting, symbolizing and writing the profile spread over a second), on our two"
+echo "   allocation-heavy workloads and on three real programs: sqlite3 (300,000 inserts with an"
+echo "   index), gcc -O2 (a 450-function C file) and python3 (dicts and lists, its own allocator)"
+# The floor of any LD_PRELOAD interposer: malloc and free that only jump to glibc's.
+printf '#include <stddef.h>\nvoid *__libc_malloc(size_t); void __libc_free(void *);\nvoid *malloc(size_t n) { return __libc_malloc(n); }\nvoid free(void *p) { __libc_free(p); }\n' >"$work/forward.c"
+clang -shared -fPIC -O2 -o "$work/forward.so" "$work/forward.c"
+{ echo "CREATE TABLE t(a INTEGER, b TEXT); CREATE INDEX ta ON t(b); BEGIN;"
+  awk 'BEGIN { srand(3); for (i = 0; i < 300000; i++) printf "INSERT INTO t VALUES(%d, %c%x%c);\n", i, 39, int(rand() * 1e9), 39 }'
+  echo "COMMIT; SELECT count(*), count(DISTINCT b) FROM t;"; } >"$work/inserts.sql"
+awk 'BEGIN { for (i = 0; i < 450; i++) printf "int f%d(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * %d ^ (s >> 3); return s; }\n", i, i }' >"$work/mid.c"
+printf 'd = {}\nfor i in range(480000):\n    d[str(i) * 3] = [i, str(i), (i, i + 1)]\n    if i %% 3 == 0:\n        d.pop(str(i // 2) * 3, None)\nprint(len(d))\n' >"$work/dicts.py"
+for program in "$bin/memprof-workload st-churn 16000000" "$bin/memprof-workload mt-churn 3500000" \
+               "sqlite3 -batch -init $work/inserts.sql :memory: .quit" "gcc -O2 -c -o $work/mid.o $work/mid.c" \
+               "python3 $work/dicts.py"; do
+  read -ra plain <<<"$program"
+  echo "${program#"$bin/"}" | sed "s|$work/||g"
+  paired "forwarding only (any interposer's floor)" "${plain[@]}" -- env LD_PRELOAD="$work/forward.so" "${plain[@]}"
   paired "preloaded, default (counters + 512 KiB)" "${plain[@]}" -- env LD_PRELOAD="$lib" "${plain[@]}"
   paired "memprof run -o (default rate, end to end)" "${plain[@]}" -- "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
 done
@@ -77,9 +89,7 @@ instructions() {
   awk '/Collected/ { print $4 }' "$work/cg.err"
 }
 base=$(instructions A=1)
-# The floor: an interposer that only forwards malloc and free to glibc.
-printf '#include <stddef.h>\nvoid *__libc_malloc(size_t); void __libc_free(void *);\nvoid *malloc(size_t n) { return __libc_malloc(n); }\nvoid free(void *p) { __libc_free(p); }\n' >"$work/forward.c"
-clang -shared -fPIC -O2 -o "$work/forward.so" "$work/forward.c"
+# The floor: the interposer of 1b that only forwards malloc and free to glibc.
 n=$(instructions LD_PRELOAD="$work/forward.so")
 awk -v b="$base" -v n="$n" 'BEGIN { printf "  st-churn 1000000, %-20s %+.1f instructions per pair (%d -> %d)\n", "forwarding only", (n - b) / 1000000, b, n }'
 for setting in "MEMPROF_RATE=0" "MEMPROF_RATE=524288" "MEMPROF_RATE=1"; do
