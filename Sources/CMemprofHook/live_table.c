@@ -111,7 +111,7 @@ int memprof_live_put(uint64_t p, uint64_t h, const mp_live_info *info, mp_live_i
   return replaced;
 }
 
-static int take(uint64_t p, mp_live_info *out, int wait) {
+static inline __attribute__((always_inline)) int take(uint64_t p, mp_live_info *out, int wait) {
   uint64_t h = hash(p);
   shard *s = shard_of(p, h);
   if (wait) mp_lock_take(&s->lock);

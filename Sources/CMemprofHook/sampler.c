@@ -287,7 +287,7 @@ static void count_free(memprof_sampler *sp, const mp_live_info *info) {
   ADD(&b->frees, 1);
 }
 
-int memprof_sample_detach(void *p, mp_live_info *info) {
+static inline __attribute__((always_inline)) int detach(void *p, mp_live_info *info) {
   if (memprof_g_sampler == NULL) return 0;
   int in_sampler = t_in_sampler;
   t_in_sampler = 1;
@@ -301,7 +301,7 @@ int memprof_sample_detach(void *p, mp_live_info *info) {
   return found == 1;
 }
 
-void memprof_sample_end_detached(void *p, const mp_live_info *info, int freed) {
+static inline __attribute__((always_inline)) void end_detached(void *p, const mp_live_info *info, int freed) {
   memprof_sampler *sp = memprof_g_sampler;
   if (sp == NULL) return;
   int in_sampler = t_in_sampler;
@@ -317,10 +317,14 @@ void memprof_sample_end_detached(void *p, const mp_live_info *info, int freed) {
   t_in_sampler = in_sampler;
 }
 
+int memprof_sample_detach(void *p, mp_live_info *info) { return detach(p, info); }
+
+void memprof_sample_end_detached(void *p, const mp_live_info *info, int freed) { end_detached(p, info, freed); }
+
 int memprof_sample_forget(void *p) {
   mp_live_info info;
-  if (!memprof_sample_detach(p, &info)) return 0;
-  memprof_sample_end_detached(p, &info, 1);
+  if (!detach(p, &info)) return 0;
+  end_detached(p, &info, 1);
   return 1;
 }
 
