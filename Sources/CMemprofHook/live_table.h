@@ -65,6 +65,27 @@ static inline uint64_t memprof_live_hash(uint64_t p) {
 HIDDEN void memprof_live_prefetch(uint64_t p, uint64_t h);
 /// Set (for good) once a shard of the table has grown past what the cache holds.
 extern int memprof_g_live_table_large HIDDEN;
+/// p became a live sampled block, or stopped being one: the filter word of its page, a lone
+/// block's tag or a count, says so. A count that falls back to 1 stays a count (which block is
+/// left is not known): the page's frees look up until it is empty again.
+static inline void memprof_filter_add(const void *p) {
+  uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
+  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
+  do {
+    if (v == MP_FILTER_STUCK) return;
+    next = v == 0 ? memprof_filter_tag(p) : (v & MP_FILTER_MANY) ? (uint16_t)(v + 1) : (uint16_t)(MP_FILTER_MANY | 2);
+  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
+static inline void memprof_filter_remove(const void *p) {
+  uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
+  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
+  do {
+    if (v == 0 || v == MP_FILTER_STUCK) return;
+    next = (v & MP_FILTER_MANY) && v != (MP_FILTER_MANY | 1) ? (uint16_t)(v - 1) : 0;
+  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
 /// Removes p; returns 1 and what it remembered, or 0 if p was not a sampled block.
 HIDDEN int memprof_live_take(uint64_t p, mp_live_info *out);
 /// The same without waiting, for a signal handler that interrupted its thread's sampler

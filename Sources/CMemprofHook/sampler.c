@@ -79,27 +79,6 @@ static memprof_sampler *sampler_for_writing(void) {
   return fresh;
 }
 
-// The filter word of a page (see live_table.h): a lone block's tag, or a count. A count
-// that falls back to 1 stays a count (which block is left is not known): the page's frees
-// look up until it is empty again.
-static void filter_add(const void *p) {
-  uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
-  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
-  do {
-    if (v == MP_FILTER_STUCK) return;
-    next = v == 0 ? memprof_filter_tag(p) : (v & MP_FILTER_MANY) ? (uint16_t)(v + 1) : (uint16_t)(MP_FILTER_MANY | 2);
-  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-}
-
-static void filter_remove(const void *p) {
-  uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
-  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
-  do {
-    if (v == 0 || v == MP_FILTER_STUCK) return;
-    next = (v & MP_FILTER_MANY) && v != (MP_FILTER_MANY | 1) ? (uint16_t)(v - 1) : 0;
-  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-}
-
 // ---- the sampled paths
 
 static void drop(memprof_sampler *sp, size_t usable) {
@@ -175,7 +154,7 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
       // The block was handed out again after a free we did not see: that free counts now
       // (its lifetime unknown: not in the lifetime classes).
       if (put == 1) ADD(&sp->buckets[previous.bucket - 1].frees, 1);
-      else filter_add(p);
+      else memprof_filter_add(p);
       ADD(&sp->buckets[bucket - 1].allocs, 1);
     }
   }
@@ -296,7 +275,7 @@ static inline __attribute__((always_inline)) int detach(void *p, mp_live_info *i
   // (its lifetime unknown), as for a free the hook did not see.
   int found = in_sampler ? memprof_live_take_nowait((uint64_t)(uintptr_t)p, info)
                          : memprof_live_take((uint64_t)(uintptr_t)p, info);
-  if (found == 1) filter_remove(p);
+  if (found == 1) memprof_filter_remove(p);
   t_in_sampler = in_sampler;
   return found == 1;
 }
@@ -312,7 +291,7 @@ static inline __attribute__((always_inline)) void end_detached(void *p, const mp
   int put = !freed && !in_sampler
                 ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), info, &previous)
                 : -1;
-  if (put == 0) filter_add(p);
+  if (put == 0) memprof_filter_add(p);
   else count_free(sp, info);
   t_in_sampler = in_sampler;
 }
