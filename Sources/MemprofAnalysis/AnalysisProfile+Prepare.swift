@@ -120,6 +120,28 @@ extension AnalysisProfile {
             return s
         }
         if let showFrom { applyShowFrom(showFrom) }
+        if let pruneFrom = try GoRegex.compile(o.pruneFrom, option: "prune_from") { applyPruneFrom(pruneFrom) }
+    }
+
+    /// pprof `PruneFrom`: a location whose function (argument list removed) matches keeps that
+    /// line and its callers; a sample keeps its stack from the first such location, leaf end.
+    private mutating func applyPruneFrom(_ rx: GoRegex) {
+        var pruneBeneath = Set<Int>()
+        for li in locations.indices {
+            let lines = locations[li].lines
+            if let i = lines.indices.first(where: { idx in
+                let name = functions[lines[idx].function].name
+                return !name.isEmpty && rx.matches(simplifiedFunctionName(name))
+            }) {
+                pruneBeneath.insert(li)
+                locations[li].lines = Array(lines[i...])
+            }
+        }
+        for si in samples.indices {
+            if let i = samples[si].locations.firstIndex(where: { pruneBeneath.contains($0) }) {
+                samples[si].locations = Array(samples[si].locations[i...])
+            }
+        }
     }
 
     private mutating func applyShowFrom(_ rx: GoRegex) {

@@ -198,9 +198,7 @@ extension AnalysisProfile {
                 info.fullName = fullNames[line.function]
             }
             if !f.filename.isEmpty { info.file = GoPath.clean(f.filename) }
-            // (pprof's nodeInfo: a nameless frame keeps its object file only where the
-            // granularity kept addresses; `files` merges functions by file alone.)
-            if objectNames || (info.name.isEmpty && loc.address != 0) {
+            if objectNames || info.name.isEmpty {
                 info.objectFile = objfile
                 info.startLine = f.startLine
             }

@@ -43,6 +43,8 @@ public struct ReportOptions: Sendable, Equatable {
     public var show: String?
     /// Drop frames above the highest frame matching this regex (`-show_from`).
     public var showFrom: String?
+    /// Drop the frames below (callees of) the lowest frame matching this regex (`-prune_from`).
+    public var pruneFrom: String?
     /// Grouping of report entries (`-functions`, `-lines`, ...).
     public var granularity: Granularity
     /// Attribute inlined frames to the function they were inlined into (`-noinlines`).

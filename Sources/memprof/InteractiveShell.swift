@@ -91,6 +91,7 @@ struct InteractiveShell {
         case "hide": o.hide = value.isEmpty ? nil : value
         case "show": o.show = value.isEmpty ? nil : value
         case "show_from": o.showFrom = value.isEmpty ? nil : value
+        case "prune_from": o.pruneFrom = value.isEmpty ? nil : value
         case "unit": o.unit = value.isEmpty ? "minimum" : value
         case "granularity":
             guard let g = Granularity(rawValue: value) else {

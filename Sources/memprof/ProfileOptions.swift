@@ -61,6 +61,10 @@ struct ProfileOptions: ParsableArguments {
             help: ArgumentHelp("Drop frames above the highest one matching this regex.", valueName: "regex"))
     var showFrom: String?
 
+    @Option(name: [.customLong("prune-from"), .customLong("prune_from"), .customLong("prune_from", withSingleDash: true)],
+            help: ArgumentHelp("Drop the frames below the lowest one matching this regex.", valueName: "regex"))
+    var pruneFrom: String?
+
     @Option(help: ArgumentHelp("Group entries by functions, filefunctions, files, lines or addresses.",
                                valueName: "kind"))
     var granularity: GranularityArgument = .functions
@@ -106,6 +110,7 @@ struct ProfileOptions: ParsableArguments {
         o.fullNames = fullNames
         o.tagFocus = tagFocus
         o.tagIgnore = tagIgnore
+        o.pruneFrom = pruneFrom
         return o
     }
 }

@@ -38,6 +38,8 @@ final class ReportGoldenTests: XCTestCase {
             Case(name: "top_heap_files.txt", memprof: ["top", "--granularity", "files", heap], pprof: ["-top", "-files", heap]),
             Case(name: "peek_allocs_files.txt", memprof: ["peek", "main.go", "--granularity", "files", allocs],
                  pprof: ["-peek=main.go", "-files", allocs]),
+            Case(name: "traces_allocs_prune_from.txt", memprof: ["traces", "-prune_from=runtime", allocs],
+                 pprof: ["-traces", "-prune_from=runtime", allocs]),
             Case(name: "top_allocs_nodecount_negative.txt", memprof: ["top", "-nodecount=-1", allocs],
                  pprof: ["-top", "-nodecount=-1", allocs]),
             Case(name: "top_heap.txt", memprof: ["top", heap], pprof: ["-top", heap]),
