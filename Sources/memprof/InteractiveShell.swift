@@ -140,10 +140,20 @@ struct InteractiveShell {
         if name == "top" && o.nodeCount == nil { o.nodeCount = 10 }
         do {
             let view = AnalysisSession(profile: session.profile, options: o)
-            return .output(try view.render(entry.make(argument)))
+            let text = try view.render(entry.make(argument))
+            return .output(name == "top" || name == "peek" ? InteractiveShell.withoutLegend(text) : text)
         } catch {
             return .error(Diagnostics.message(for: error))
         }
+    }
+
+    /// A report without the profile's legend (File, Type, Time, comments), which the greeting
+    /// already showed: pprof's shell prints top and peek from their filters or totals on.
+    static func withoutLegend(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("Active filters:") || $0.hasPrefix("Showing nodes") })
+        else { return text }
+        return lines[start...].joined(separator: "\n")
     }
 
     /// The options in effect, one per line, as pprof's `o` prints them.
