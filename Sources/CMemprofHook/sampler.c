@@ -191,24 +191,30 @@ static void drop_in_handler(size_t usable) {
   ADD(&sp->handler_bytes, usable);
 }
 
+// The countdown after `left` (this allocation of `usable` bytes taken off) went below 0, drawn
+// with s's generator; *sample says whether this allocation is a sample. After MP_REDRAW (a rate
+// change, or the unslotted countdown's start) the interval just drawn starts at this
+// allocation, which is a sample only if it reaches past it, as with any other countdown:
+// sampling it outright would give a block weight 1/p it did not have the chance p of.
+static int64_t next_countdown(memprof_slot *s, int64_t left, size_t usable, int *sample) {
+  int64_t next = memprof_next_interval(s);
+  *sample = next != INT64_MAX;  // sampling was just turned off: not a sample
+  if (*sample && UNLIKELY(left < MP_REDRAW / 2)) {
+    next -= (int64_t)usable;
+    if (next >= 0) *sample = 0;
+    else next = memprof_next_interval(s);
+  }
+  return next;
+}
+
 HOOK_TEXT __attribute__((noinline)) void memprof_sample(void *p, size_t usable, memprof_slot *s, uintptr_t frame, void *ret) {
   if (UNLIKELY(s->sampling_paused)) {  // a rate change reset the countdown of a paused thread
     s->until_sample = INT64_MAX;
     return;
   }
-  int64_t left = s->until_sample;  // this allocation already taken off
-  s->until_sample = memprof_next_interval(s);
-  // When sampling was just turned off, the allocation that finds it is not a sample.
-  if (UNLIKELY(s->until_sample == INT64_MAX)) return;
-  if (UNLIKELY(left < MP_REDRAW / 2)) {
-    // A rate change or a new countdown: the interval just drawn starts at this allocation,
-    // which is a sample only if it reaches past it (as with any other countdown). Sampling
-    // it outright would give every thread's next block after a change weight 1/p it did not
-    // have the chance p of.
-    s->until_sample -= (int64_t)usable;
-    if (s->until_sample >= 0) return;
-    s->until_sample = memprof_next_interval(s);
-  }
+  int sample;
+  s->until_sample = next_countdown(s, s->until_sample, usable, &sample);
+  if (!sample) return;
   if (UNLIKELY(t_in_sampler)) {
     drop_in_handler(usable);
     return;
@@ -231,16 +237,9 @@ HOOK_TEXT __attribute__((noinline)) void memprof_sample_unslotted(void *p, size_
     int64_t left = __atomic_sub_fetch(&memprof_g_unslotted_until, (int64_t)usable, __ATOMIC_RELAXED);
     if (left >= 0) return;
     if (g_unslotted.rng == 0) g_unslotted.rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)p;
-    int64_t next = memprof_next_interval(&g_unslotted);
-    if (left < MP_REDRAW / 2) {  // a first draw: it starts at this allocation (see memprof_sample)
-      next -= (int64_t)usable;
-      if (next >= 0) {
-        STORE(&memprof_g_unslotted_until, next);
-        return;
-      }
-      next = memprof_next_interval(&g_unslotted);
-    }
-    STORE(&memprof_g_unslotted_until, next);
+    int sample;
+    STORE(&memprof_g_unslotted_until, next_countdown(&g_unslotted, left, usable, &sample));
+    if (!sample) return;
   }
   if (UNLIKELY(t_in_sampler)) {
     drop_in_handler(usable);
