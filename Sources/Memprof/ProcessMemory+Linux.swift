@@ -2,10 +2,9 @@
 import Glibc
 
 extension ProcessMemory {
-    static func readFromProc(pid: Int32?, profilerRanges: [Range<UInt64>]?) throws -> ProcessMemory {
+    static func readFromProc(pid: Int32?, profilerRanges ranges: [Range<UInt64>]) throws -> ProcessMemory {
         if let pid, pid <= 0 { throw ProcessMemoryError.invalid(pid: pid) }
         let resolvedPID = pid ?? getpid()
-        let ranges = profilerRanges ?? (resolvedPID == getpid() ? ownRanges() : [])
         let directory = pid.map { "/proc/\($0)" } ?? "/proc/self"
         let status = try ProcFile.readAll(directory + "/status", pid: resolvedPID)
         let smaps = try ProcFile.readAll(directory + "/smaps", pid: resolvedPID)

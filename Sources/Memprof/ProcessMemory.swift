@@ -1,4 +1,9 @@
 import CMemprofHook
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// What the kernel says about a process's memory: the totals of `/proc/PID/status` (VIRT, RSS
 /// and its parts, peaks, swap) and a breakdown of RSS by kind of mapping from `/proc/PID/smaps`.
 ///
@@ -53,7 +58,29 @@ public struct ProcessMemory: Sendable {
     ///   process (`.profiler`); `nil` (the default) asks this process's hook when `pid` is this
     ///   process, and means none for another one.
     public static func read(pid: Int32? = nil, profilerRanges: [Range<UInt64>]? = nil) throws -> ProcessMemory {
-        try readFromProc(pid: pid, profilerRanges: profilerRanges)
+        if let profilerRanges { return try readFromProc(pid: pid, profilerRanges: profilerRanges) }
+        if pid == nil || pid == getpid() { return try read(pid: pid, profilerRanges: { ownRanges() }) }
+        return try readFromProc(pid: pid, profilerRanges: [])
+    }
+
+    /// Reads a process like `read(pid:profilerRanges:)`, with the memprof hook's ranges taken
+    /// from `profilerRanges` just before and just after smaps is read.
+    ///
+    /// The hook maps and unmaps its tables while the process runs (a live table that grows is
+    /// moved to a larger mapping), and the kernel merges adjacent tables into one mapping. A
+    /// table mapped after its ranges were read would make the merged mapping look partly
+    /// the program's, and so all of it. When the two readings differ, smaps is read again
+    /// (up to three times); a process that keeps changing them gets the union of the last two.
+    public static func read(pid: Int32? = nil, profilerRanges: () -> [Range<UInt64>]) throws -> ProcessMemory {
+        var before = profilerRanges()
+        for attempt in 1...3 {
+            let memory = try readFromProc(pid: pid, profilerRanges: before)
+            let after = profilerRanges()
+            if Set(after) == Set(before) { return memory }
+            if attempt == 3 { return try readFromProc(pid: pid, profilerRanges: Array(Set(before).union(after))) }
+            before = after
+        }
+        preconditionFailure("unreachable")
     }
 
     /// The address ranges of this process's memprof hook's own memory.

@@ -62,7 +62,7 @@ struct ExplainCommand: ParsableCommand {
         let counters = SharedCounters(pid: pid)
         let memory: ProcessMemory
         do {
-            memory = try ProcessMemory.read(pid: pid, profilerRanges: counters?.ownRanges())
+            memory = try ProcessMemory.read(pid: pid, profilerRanges: { counters?.ownRanges() ?? [] })
         } catch {
             let message = "\(error)"
             throw CLIFailure(message.contains("\(pid)") ? message : "pid \(pid): \(message)")
@@ -168,7 +168,7 @@ final class ChildWatcher: @unchecked Sendable {
             }
             let c = counters?.read()
             // A process that is exiting shows no mappings: keep the previous reading then.
-            guard let memory = try? ProcessMemory.read(pid: pid, profilerRanges: counters?.ownRanges()),
+            guard let memory = try? ProcessMemory.read(pid: pid, profilerRanges: { counters?.ownRanges() ?? [] }),
                   memory.breakdown.total.residentBytes > 0,
                   memory.residentBytes > 0 else { continue }
             readings += 1

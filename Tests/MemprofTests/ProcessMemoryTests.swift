@@ -113,9 +113,17 @@ final class ProcessMemoryTests: XCTestCase {
         defer { HeapProfile.samplingRate = saved }
         let blocks = (0..<2000).map { malloc(64 + $0 % 512)! }
         defer { blocks.forEach { free($0) } }
-        let ranges = ProcessMemory.ownRanges()
+        // Other threads of this process may grow their tables meanwhile: take a reading
+        // during which the hook's ranges stayed the same (its mappings are at new addresses
+        // each time, so equal lists before and after mean none changed in between).
+        var reading: (ranges: [Range<UInt64>], memory: ProcessMemory)?
+        for _ in 0..<20 where reading == nil {
+            let before = ProcessMemory.ownRanges()
+            let memory = try ProcessMemory.read()
+            if Set(ProcessMemory.ownRanges()) == Set(before) { reading = (before, memory) }
+        }
+        let (ranges, memory) = try XCTUnwrap(reading, "the hook's ranges changed during every reading")
         XCTAssertFalse(ranges.isEmpty, "the sampler mapped its tables")
-        let memory = try ProcessMemory.read()
         let breakdown = memory.breakdown
         for range in ranges {
             XCTAssertEqual(breakdown.mapping(containing: range.lowerBound)?.category, .profiler, "\(range)")
@@ -125,6 +133,24 @@ final class ProcessMemoryTests: XCTestCase {
         XCTAssertEqual(breakdown.usage(of: .profiler).virtualBytes, recorded)
         XCTAssertGreaterThan(breakdown.usage(of: .profiler).residentBytes, 0)
         XCTAssertTrue(memory.description.contains("memprof (the profiler's own tables)"), memory.description)
+    }
+
+    /// A reading of the hook's ranges that is stale by the time smaps is read (here: the
+    /// first one, empty) is noticed and smaps is read again with the fresh ranges.
+    func testRangesThatChangeDuringTheReadingAreReadAgain() throws {
+        let saved = HeapProfile.samplingRate
+        HeapProfile.samplingRate = 1
+        defer { HeapProfile.samplingRate = saved }
+        let blocks = (0..<500).map { malloc(64 + $0)! }
+        defer { blocks.forEach { free($0) } }
+        var calls = 0
+        let memory = try ProcessMemory.read(profilerRanges: { () -> [Range<UInt64>] in
+            calls += 1
+            return calls == 1 ? [] : ProcessMemory.ownRanges()
+        })
+        XCTAssertGreaterThanOrEqual(calls, 3, "read, found changed, read again")
+        XCTAssertGreaterThan(memory.breakdown.usage(of: .profiler).virtualBytes, 0)
+        XCTAssertGreaterThan(memory.breakdown.usage(of: .profiler).residentBytes, 0)
     }
 
     func testReadChildProcessByPID() throws {
