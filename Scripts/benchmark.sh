@@ -22,9 +22,14 @@ done
 scratch=(); [[ -n ${MEMPROF_SCRATCH:-} ]] && scratch=(--scratch-path "$MEMPROF_SCRATCH")  # a build directory
 swift build -c release "${scratch[@]}" --product memprof-workload >/dev/null
 swift build -c release "${scratch[@]}" --product memprof-workload-linked >/dev/null
-swift build -c release "${scratch[@]}" --product memprof >/dev/null
 bin=$(swift build -c release "${scratch[@]}" --show-bin-path)
-lib=$bin/swift-memprof_memprof.resources/libmemprof_preload.so
+# The CLI as the README builds it, with Swift's runtime and Foundation linked in (it starts in
+# about 6 ms instead of 11: `memprof run` adds that to every program), in a build directory
+# of its own so that the two sets of flags do not rebuild each other.
+cli_scratch=(--scratch-path "${MEMPROF_SCRATCH:-.build}-static")
+swift build -c release --static-swift-stdlib "${cli_scratch[@]}" --product memprof >/dev/null
+memprof=$(swift build -c release --static-swift-stdlib "${cli_scratch[@]}" --show-bin-path)/memprof
+lib=$(dirname "$memprof")/swift-memprof_memprof.resources/libmemprof_preload.so  # the one `memprof run` preloads
 [[ -f $lib ]] || { echo "libmemprof_preload.so not built" >&2; exit 1; }
 lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
 work=$(mktemp -d)
@@ -43,9 +48,9 @@ for program in "st-churn 8000000" "churn 2000000" "mt-churn 1000000"; do
   paired "linked, default (counters + 512 KiB)" "${plain[@]}" -- "$bin/memprof-workload-linked" "$name" "$arg"
   paired "preloaded, counters only" "${plain[@]}" -- env LD_PRELOAD="$lib" MEMPROF_RATE=0 "${plain[@]}"
   paired "preloaded, every allocation (rate 1)" "${plain[@]}" -- env LD_PRELOAD="$lib" MEMPROF_RATE=1 "${plain[@]}"
-  paired "memprof run --rate 1 -o (end to end)" "${plain[@]}" -- "$bin/memprof" run --rate 1 -o "$work/r1.pb.gz" -- "${plain[@]}"
-  paired "memprof run -o (default rate, end to end)" "${plain[@]}" -- "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
-  paired "  the same, symbolizing only after the exit" "${plain[@]}" -- env MEMPROF_RUN_WARM=0 "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
+  paired "memprof run --rate 1 -o (end to end)" "${plain[@]}" -- "$memprof" run --rate 1 -o "$work/r1.pb.gz" -- "${plain[@]}"
+  paired "memprof run -o (default rate, end to end)" "${plain[@]}" -- "$memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
+  paired "  the same, symbolizing only after the exit" "${plain[@]}" -- env MEMPROF_RUN_WARM=0 "$memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
   paired "heaptrack" "${plain[@]}" -- heaptrack -o "$work/ht" "${plain[@]}"
   rm -f "$work"/ht*
 done
@@ -69,7 +74,7 @@ for program in "$bin/memprof-workload st-churn 16000000" "$bin/memprof-workload 
   echo "${program#"$bin/"}" | sed "s|$work/||g"
   paired "forwarding only (any interposer's floor)" "${plain[@]}" -- env LD_PRELOAD="$work/forward.so" "${plain[@]}"
   paired "preloaded, default (counters + 512 KiB)" "${plain[@]}" -- env LD_PRELOAD="$lib" "${plain[@]}"
-  paired "memprof run -o (default rate, end to end)" "${plain[@]}" -- "$bin/memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
+  paired "memprof run -o (default rate, end to end)" "${plain[@]}" -- "$memprof" run -o "$work/d.pb.gz" -- "${plain[@]}"
 done
 
 echo "== 2. futex calls, mt-churn 1000000 (strace -f -c; the program's own mutexes included)"

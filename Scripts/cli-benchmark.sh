@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Speed of `memprof top` against `go tool pprof -top` on the same profile, in the same run.
-#   1. builds memprof in release mode (scratch path .build-cli unless SCRATCH is set);
+#   1. builds memprof in release mode as the README does (--static-swift-stdlib; scratch path
+#      .build-cli unless SCRATCH is set);
 #   2. writes a heap profile with 20,000 distinct stacks (memprof _synthetic-profile, which
 #      builds a Profile value and writes it with encoded());
 #   3. checks that both tools print the same report (with --full-names: pprof shows the
@@ -13,10 +14,10 @@ cd "$(dirname "$0")/.."
 stacks=${1:-20000}
 reps=${2:-7}
 scratch=${SCRATCH:-.build-cli}
-if ! swift build -c release --scratch-path "$scratch" --product memprof >"${TMPDIR:-/tmp}/cli-benchmark-build.log" 2>&1; then
+if ! swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product memprof >"${TMPDIR:-/tmp}/cli-benchmark-build.log" 2>&1; then
   cat "${TMPDIR:-/tmp}/cli-benchmark-build.log" >&2; exit 1
 fi
-memprof="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/memprof"
+memprof="$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/memprof"
 pprof=$(go tool -n pprof)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
