@@ -82,6 +82,10 @@ public struct PreloadRun {
     /// Resolves the child's sampled addresses on a thread of this process while the child
     /// runs, so that its profile is ready sooner after it exits (default true).
     public var symbolizesWhileRunning = true
+    /// Whether that thread runs in the idle scheduling class (only on CPU the program leaves
+    /// free). Tests turn it off: beside other busy processes an idle-class thread may get no
+    /// CPU before a short program ends.
+    var warmerIsIdleClass = true
 
     public init(arguments: [String], preloadLibrary: String, environment: [String: String] = [:],
                 dumps: Dumps? = nil, onDump: (@Sendable (String) -> Void)? = nil) {
@@ -111,7 +115,7 @@ public struct PreloadRun {
         var warmer: SymbolWarmer?
         if symbolizesWhileRunning {
             let w = SymbolWarmer(statePath: shared.path, stateSize: shared.size)
-            if w.start() { warmer = w }
+            if w.start(idleClass: warmerIsIdleClass) { warmer = w }
         }
         var written: [String] = []
         let status: Int32

@@ -27,6 +27,7 @@ final class SymbolWarmer: @unchecked Sendable {
     private var symbolizer: Symbolizer?
     private var modulesKey = ""
     private var resolved = Set<UInt64>()
+    private var idleClass = true
 
     init(statePath: String, stateSize: Int) {
         self.statePath = statePath
@@ -47,15 +48,19 @@ final class SymbolWarmer: @unchecked Sendable {
     }
 
     /// Starts the thread; false if it could not be created (the run goes on without it).
-    func start() -> Bool {
+    /// `idleClass`: the thread takes only what the child leaves of the machine, so a child
+    /// that keeps every core busy is not slowed by its own profiler (the rest then waits for
+    /// the exit).
+    func start(idleClass: Bool = true) -> Bool {
+        self.idleClass = idleClass
         let box = Unmanaged.passRetained(self)
         var t = pthread_t()
         let rc = pthread_create(&t, nil, { raw in
             let warmer = Unmanaged<SymbolWarmer>.fromOpaque(raw!).takeRetainedValue()
-            // Only what the child leaves of the machine: a child that keeps every core busy
-            // is not slowed by its own profiler (the rest then waits for the exit).
-            var idle = sched_param()
-            _ = pthread_setschedparam(pthread_self(), 5 /* SCHED_IDLE, not exported to Swift */, &idle)
+            if warmer.idleClass {
+                var idle = sched_param()
+                _ = pthread_setschedparam(pthread_self(), 5 /* SCHED_IDLE, not exported to Swift */, &idle)
+            }
             warmer.loop()
             return nil
         }, box.toOpaque())

@@ -8,8 +8,9 @@ import XCTest
 final class FlameGraphScreenshotTests: XCTestCase {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
-    /// Screenshots are kept here for people to look at.
-    static let outputDir = GoPprof.scratch.appendingPathComponent("flame-screenshots")
+    /// Screenshots are kept here for people to look at: one directory per test process
+    /// (Chromium refuses a profile directory another Chromium is using).
+    static let outputDir = GoPprof.scratch.appendingPathComponent("flame-screenshots-\(getpid())")
 
     func screenshot(_ html: String, name: String, fragment: String = "") throws -> (PNGImage, Int) {
         let chromium = try XCTUnwrap(Self.chromium, "chromium is needed: apt-get install -y chromium")

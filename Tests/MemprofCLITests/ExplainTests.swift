@@ -59,6 +59,17 @@ final class ExplainTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("\u{1B}"), "no colour when not on a terminal")
     }
 
+    /// The first line a child writes to `pipe` (without its newline); nil at end of file.
+    private func readLine(_ pipe: Pipe) -> String? {
+        var line = Data()
+        while true {
+            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { return nil }
+            if byte.first == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
+        }
+    }
+
     /// The exit status of the explained program is passed through.
     func testExitStatusAndShortPrograms() throws {
         let r = try CLI.memprof(["explain", "--", "/bin/sh", "-c", "sleep 0.3; exit 3"])
@@ -73,10 +84,13 @@ final class ExplainTests: XCTestCase {
     func testExplainPid() throws {
         let sleeper = Process()
         sleeper.executableURL = URL(fileURLWithPath: python)
-        sleeper.arguments = ["-c", "import time\nx = bytearray(30_000_000)\nfor i in range(0, len(x), 4096): x[i] = 1\ntime.sleep(30)"]
+        sleeper.arguments = ["-c", "import time\nx = bytearray(30_000_000)\nfor i in range(0, len(x), 4096): x[i] = 1\n"
+                             + "print('ready', flush=True)\ntime.sleep(30)"]
+        let ready = Pipe()
+        sleeper.standardOutput = ready
         try sleeper.run()
         defer { sleeper.terminate(); sleeper.waitUntilExit() }
-        usleep(800_000)
+        XCTAssertEqual(readLine(ready), "ready", "the buffer is filled")
         let r = try CLI.memprof(["explain", String(sleeper.processIdentifier)])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("Memory of pid \(sleeper.processIdentifier) ("), r.stdout)
@@ -93,8 +107,11 @@ final class ExplainTests: XCTestCase {
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: product("memprof"))
         runner.arguments = ["run", "--", python, "-c",
-                            "import time\nx = bytearray(40_000_000)\nfor i in range(0, len(x), 4096): x[i] = 1\ntime.sleep(30)"]
+                            "import time\nx = bytearray(40_000_000)\nfor i in range(0, len(x), 4096): x[i] = 1\n"
+                            + "print('ready', flush=True)\ntime.sleep(30)"]
         runner.standardError = FileHandle.nullDevice
+        let ready = Pipe()
+        runner.standardOutput = ready
         try runner.run()
         defer { kill(runner.processIdentifier, SIGTERM); runner.waitUntilExit() }
         var child: Int32?
@@ -103,7 +120,7 @@ final class ExplainTests: XCTestCase {
             child = childPids(of: runner.processIdentifier).first
         }
         let pid = try XCTUnwrap(child)
-        usleep(800_000)
+        XCTAssertEqual(readLine(ready), "ready", "the buffer is filled")
         let r = try CLI.memprof(["explain", String(pid)])
         XCTAssertEqual(r.status, 0, r.stderr)
         assertAddsUp(r.stdout)

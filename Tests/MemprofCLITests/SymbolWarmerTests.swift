@@ -25,10 +25,15 @@ final class SymbolWarmerTests: XCTestCase {
         var run = PreloadRun(arguments: [product("memprof-workload"), "st-churn", "2000000"], preloadLibrary: hookCopy,
                              environment: ["MEMPROF_RATE": "65536"])
         run.symbolizesWhileRunning = true
-        let result = try run.run()
+        // At normal priority: beside other busy processes an idle-class warmer may get no CPU
+        // before the program ends. A run that still made no pass (a very loaded machine) is
+        // repeated.
+        run.warmerIsIdleClass = false
+        var result = try run.run()
+        for _ in 0..<2 where result.warmSymbolizer == nil { result = try run.run() }
         XCTAssertEqual(result.termination, .exited(0))
         XCTAssertGreaterThan(result.seconds, 0.05, "the run must outlast the first warming pass")
-        XCTAssertNotNil(result.warmSymbolizer, "no warming pass was made, or the modules changed")
+        XCTAssertNotNil(result.warmSymbolizer, "no warming pass was made in 3 runs, or the modules changed")
         var cold = result
         cold.warmSymbolizer = nil
         let warmProfile = try XCTUnwrap(result.heapProfile())

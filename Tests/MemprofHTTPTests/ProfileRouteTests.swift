@@ -91,8 +91,10 @@ final class ProfileRouteTests: XCTestCase {
         let before = httpTestKeepEightMiB()
         defer { free(before) }
         let handler = MemprofRequestHandler(configuration: .init(maxDeltaSeconds: 2))
-        async let response = handler.get("/debug/pprof/heap?seconds=1")
-        try await Task.sleep(for: .milliseconds(300))
+        // The baseline is taken when the request starts; 1 s leaves a loaded machine time
+        // to start it before the block is allocated, and another second to allocate it.
+        async let response = handler.get("/debug/pprof/heap?seconds=2")
+        try await Task.sleep(for: .milliseconds(1000))
         let during = httpTestKeepEightMiBLater()
         defer { free(during) }
         let delta = await response
@@ -103,7 +105,7 @@ final class ProfileRouteTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(profile.total("inuse_space", inFunction: "httpTestKeepEightMiBLater"), 8 << 20)
         XCTAssertGreaterThanOrEqual(profile.total("alloc_space", inFunction: "httpTestKeepEightMiBLater"), 8 << 20)
         XCTAssertEqual(profile.total("inuse_space", inFunction: "httpTestKeepEightMiB()"), 0)
-        XCTAssertGreaterThanOrEqual(profile.durationNanos, 1_000_000_000)
+        XCTAssertGreaterThanOrEqual(profile.durationNanos, 2_000_000_000)
         XCTAssertLessThan(profile.durationNanos, 10_000_000_000)
         let allocs = await handler.get("/debug/pprof/allocs?seconds=1")
         XCTAssertEqual(try Profile.parse(allocs.body).defaultSampleType, "alloc_space")
@@ -125,11 +127,14 @@ final class ProfileRouteTests: XCTestCase {
     }
 
     func testProfilesAreBuiltOneAtATimeAndRefusedWhenBusy() async throws {
-        let busy = MemprofRequestHandler(configuration: .init(profileWaitTimeout: .milliseconds(200), maxWaitingProfiles: 1))
+        // The waiting request must still wait when the next one comes: 2 s, for a loaded machine.
+        let busy = MemprofRequestHandler(configuration: .init(profileWaitTimeout: .seconds(2), maxWaitingProfiles: 1))
         let holder = await busy.state.gate.acquire(timeout: .seconds(1))
         XCTAssertEqual(holder, .acquired)
         async let waiting = busy.get("/debug/pprof/heap")
-        while busy.state.gate.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let clock = ContinuousClock(), deadline = clock.now + .seconds(30)
+        while busy.state.gate.waiting == 0, clock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        XCTAssertEqual(busy.state.gate.waiting, 1, "the request never waited")
         let full = await busy.get("/debug/pprof/allocs")
         XCTAssertEqual(full.status, 429)
         XCTAssertEqual(full.header("Retry-After"), "1")

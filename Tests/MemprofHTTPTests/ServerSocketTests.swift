@@ -126,15 +126,21 @@ final class ServerSocketTests: XCTestCase {
         let excess = try RawConnection(port: port)
         XCTAssertEqual(try excess.readResponse().status, 503)
         held.removeAll()
-        try await Task.sleep(for: .milliseconds(200))
-        XCTAssertEqual(try RawHTTP.get(port: port, "/debug/pprof/cmdline").status, 200)
+        // Once the server has seen the closes (a loaded machine may take a while).
+        var status = 0
+        for _ in 0..<50 where status != 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try RawHTTP.get(port: port, "/debug/pprof/cmdline").status
+        }
+        XCTAssertEqual(status, 200)
 
         // While a delta profile waits and a heap profile is built, small routes answer at once.
         async let delta = Task.detached { try RawHTTP.get(port: port, "/debug/pprof/heap?seconds=2") }.value
         try await Task.sleep(for: .milliseconds(100))
         let quickStart = clock.now
         XCTAssertEqual(try RawHTTP.get(port: port, "/debug/pprof/").status, 200)
-        XCTAssertLessThan(clock.now - quickStart, .milliseconds(500))
+        // (Behind the delta it would take the rest of its 2 s.)
+        XCTAssertLessThan(clock.now - quickStart, .milliseconds(1500))
         let deltaResponse = try await delta
         XCTAssertEqual(deltaResponse.status, 200)
         XCTAssertNoThrow(try Profile.parse(deltaResponse.body))
@@ -142,12 +148,13 @@ final class ServerSocketTests: XCTestCase {
     }
 
     func testEnvironmentVariableStartsTheServerOnce() async throws {
-        let port = try RawHTTP.freePort()
-        setenv(MemprofServer.addressVariable, "127.0.0.1:\(port)", 1)
+        // Port 0: the kernel picks a free one (no other process can take it first).
+        setenv(MemprofServer.addressVariable, "127.0.0.1:0", 1)
         defer { unsetenv(MemprofServer.addressVariable) }
         XCTAssertEqual(memprof_http_start_from_environment(), 1)
         let server = try XCTUnwrap(MemprofServer.environmentServer)
-        XCTAssertEqual(server.port, port)
+        let port = server.port
+        XCTAssertNotEqual(port, 0)
         XCTAssertTrue(try XCTUnwrap(MemprofServer.startFromEnvironment()).get() === server, "started once")
         XCTAssertEqual(try RawHTTP.get(port: port, "/debug/pprof/cmdline").status, 200)
         await server.stop()

@@ -84,9 +84,16 @@ final class SampleFilterTests: XCTestCase {
 
     func testLoneAndSharedPagesKeepSampledBlocksExact() throws {
         let baseLone = try inuse("sampleFilterLone"), baseSecond = try inuse("sampleFilterSecond")
-        // A page boundary between the two sampled blocks (about 1 in 20) means another try.
+        // The layout the test needs: the two sampled blocks in one page, the lone one in
+        // another, and each page with an unsampled neighbour. A page boundary in the wrong
+        // place (about 1 in 20), or an arena that placed the blocks apart, means another try.
+        func suitable(_ l: Layout) -> Bool {
+            let lone = Self.page(l.lone!), pair = Self.page(l.first!)
+            return pair == Self.page(l.second!) && lone != pair
+                && l.loneNeighbours.contains { Self.page($0) == lone } && l.pairNeighbours.contains { Self.page($0) == pair }
+        }
         var layout = allocateLayoutOnANewThread()
-        for _ in 0..<20 where Self.page(layout.first!) != Self.page(layout.second!) {
+        for _ in 0..<20 where !suitable(layout) {
             for p in layout.unsampled + [layout.lone!, layout.first!, layout.second!] { free(p) }
             layout = allocateLayoutOnANewThread()
         }

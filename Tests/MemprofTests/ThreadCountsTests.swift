@@ -120,10 +120,12 @@ final class ConcurrentCountsTests: XCTestCase {
             expectedFrees += r.frees
         }
         XCTAssertEqual(expectedAllocations, UInt64(threads * operations))
-        // Process totals: all of the threads' work (thread start-up adds a few more).
+        // Process totals: all of the threads' work. Other threads of the test process add
+        // some: thread start-up, and an idle libdispatch worker that exits meanwhile frees
+        // its cache (up to 1,024 blocks). The upper bound only catches counting twice.
         XCTAssertGreaterThanOrEqual(after.allocations - before.allocations, expectedAllocations)
-        XCTAssertLessThan(after.allocations - before.allocations, expectedAllocations + 200)
+        XCTAssertLessThan(after.allocations - before.allocations, expectedAllocations + expectedAllocations / 10)
         XCTAssertGreaterThanOrEqual(after.frees - before.frees, expectedFrees)
-        XCTAssertLessThan(after.frees - before.frees, expectedFrees + 200)
+        XCTAssertLessThan(after.frees - before.frees, expectedFrees + expectedFrees / 10)
     }
 }
