@@ -3,11 +3,11 @@ import Foundation
 import Glibc
 #endif
 
-/// A `memprof-http-demo` process on a free loopback port, for tests that measure the memory
+/// A `memprof-http-demo` process on a loopback port of the kernel's choosing, for tests that measure the memory
 /// of a whole service from outside: heap from `/debug/memstats`, RSS from `/proc/PID/status`.
 final class DemoService {
     let process = Process()
-    let port: Int
+    private(set) var port = 0
     private let output: URL
 
     /// The demo built beside this test bundle.
@@ -18,18 +18,23 @@ final class DemoService {
     }
 
     init(arguments: [String], environment: [String: String] = [:]) throws {
-        port = try RawHTTP.freePort()
         output = FileManager.default.temporaryDirectory.appendingPathComponent("memprof-demo-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--address", "127.0.0.1:\(port)"] + arguments
+        // Port 0: the kernel picks a free port as the demo binds it (none to race for), and
+        // the demo's first line says which.
+        process.arguments = ["--address", "127.0.0.1:0"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if let text = try? String(contentsOf: output, encoding: .utf8), text.contains("listening on") { return }
+            if let text = try? String(contentsOf: output, encoding: .utf8),
+               let match = text.firstMatch(of: #/listening on http://[^\s]*:(\d+)\n/#), let port = Int(match.1) {
+                self.port = port
+                return
+            }
             guard process.isRunning else { break }
             usleep(20_000)
         }
