@@ -290,8 +290,9 @@ static inline __attribute__((always_inline)) void end_detached(void *p, const mp
   int put = !freed && !in_sampler
                 ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), info, &previous)
                 : -1;
-  if (put == 0) memprof_filter_add(p);
-  else count_free(sp, info);
+  if (put < 0) count_free(sp, info);
+  else if (put == 0) memprof_filter_add(p);
+  else ADD(&sp->buckets[previous.bucket - 1].frees, 1);  // an entry there meanwhile: as in record()
   t_in_sampler = in_sampler;
 }
 

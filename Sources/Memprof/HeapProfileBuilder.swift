@@ -143,16 +143,12 @@ struct HeapProfileBuilder {
                             moduleVersions: versions)
             }
         }
-        if samples.droppedSamples > 0 {
-            // Lost samples keep their bytes (as blocks of their average size), so totals add up.
-            let average = samples.droppedBytes / samples.droppedSamples
-            let (o, b) = Self.scale(count: samples.droppedSamples, size: max(average, 1), rate: samples.rate)
-            builder.add(frameNamed: Self.droppedFrame, values: [o, b, o, b, 0, 0])
-        }
-        if samples.handlerSamples > 0 {
-            let average = samples.handlerBytes / samples.handlerSamples
-            let (o, b) = Self.scale(count: samples.handlerSamples, size: max(average, 1), rate: samples.rate)
-            builder.add(frameNamed: Self.droppedFrame, values: [o, b, 0, 0, 0, 0])
+        // Samples without a stack keep their bytes (as blocks of their average size), so totals
+        // add up: lost ones in alloc and inuse, a signal handler's in alloc only.
+        for (count, bytes, live) in [(samples.droppedSamples, samples.droppedBytes, true),
+                                     (samples.handlerSamples, samples.handlerBytes, false)] where count > 0 {
+            let (o, b) = Self.scale(count: count, size: max(bytes / count, 1), rate: samples.rate)
+            builder.add(frameNamed: Self.droppedFrame, values: live ? [o, b, o, b, 0, 0] : [o, b, 0, 0, 0, 0])
         }
         if showsOwnMemory {
             let own = ProfilerFootprint.read()

@@ -114,8 +114,8 @@ public struct PreloadRun {
         let pid = try spawn(program: program, arguments: arguments, environment: env)
         var warmer: SymbolWarmer?
         if symbolizesWhileRunning {
-            let w = SymbolWarmer(statePath: shared.path, stateSize: shared.size)
-            if w.start(idleClass: warmerIsIdleClass) { warmer = w }
+            let w = SymbolWarmer(statePath: shared.path, stateSize: shared.size, idleClass: warmerIsIdleClass)
+            if w.start() { warmer = w }
         }
         var written: [String] = []
         let status: Int32

@@ -27,11 +27,14 @@ final class SymbolWarmer: @unchecked Sendable {
     private var symbolizer: Symbolizer?
     private var modulesKey = ""
     private var resolved = Set<UInt64>()
-    private var idleClass = true
+    /// The thread takes only what the child leaves of the machine, so a child that keeps every
+    /// core busy is not slowed by its own profiler (the rest then waits for the exit).
+    private let idleClass: Bool
 
-    init(statePath: String, stateSize: Int) {
+    init(statePath: String, stateSize: Int, idleClass: Bool = true) {
         self.statePath = statePath
         self.stateSize = stateSize
+        self.idleClass = idleClass
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -48,11 +51,7 @@ final class SymbolWarmer: @unchecked Sendable {
     }
 
     /// Starts the thread; false if it could not be created (the run goes on without it).
-    /// `idleClass`: the thread takes only what the child leaves of the machine, so a child
-    /// that keeps every core busy is not slowed by its own profiler (the rest then waits for
-    /// the exit).
-    func start(idleClass: Bool = true) -> Bool {
-        self.idleClass = idleClass
+    func start() -> Bool {
         let box = Unmanaged.passRetained(self)
         var t = pthread_t()
         let rc = pthread_create(&t, nil, { raw in
