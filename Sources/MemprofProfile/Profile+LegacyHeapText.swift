@@ -208,17 +208,17 @@ private struct TextBytes {
     }
 
     private mutating func digits(_ value: UInt64, radix: UInt64) {
-        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            var i = raw.count, v = value
+        // 20 digits at most (base 10); written from the end, then copied in one go.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var i = buffer.count, v = value
             repeat {
                 let d = UInt8(truncatingIfNeeded: v % radix)
                 i -= 1
-                raw[i] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10
+                buffer[i] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10
                 v /= radix
             } while v != 0
-            bytes.reserveOnGrid(adding: raw.count - i)
-            bytes.append(contentsOf: raw[i...])
+            bytes.reserveOnGrid(adding: buffer.count - i)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
         }
     }
 }

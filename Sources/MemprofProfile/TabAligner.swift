@@ -65,9 +65,12 @@ struct TabAligner {
             // Sized first, on the grid: arrays grown by doubling would get sizes that drift
             // with malloc's slack (see `AllocationSizeClass`).
             var separators = 0, newlines = 0
-            for byte in text where byte == 9 || byte == 10 {
-                separators += 1
-                if byte == 10 { newlines += 1 }
+            text.withUnsafeBufferPointer { bytes in
+                var i = 0
+                while i < bytes.count {
+                    if bytes[i] == 9 { separators += 1 } else if bytes[i] == 10 { separators += 1; newlines += 1 }
+                    i += 1
+                }
             }
             func reserve(_ array: inout [Int32], _ count: Int) {
                 array.reserveCapacity(AllocationSizeClass.capacity(atLeast: count * 4) / 4)
@@ -76,23 +79,29 @@ struct TabAligner {
             reserve(&cellStart, separators + 1)
             reserve(&cellEnd, separators + 1)
             reserve(&cellWidth, separators + 1)
-            var start = 0, width = 0
             firstCell.append(0)
-            for (i, byte) in text.enumerated() {
-                if byte == 9 || byte == 10 {
-                    cellStart.append(Int32(start))
-                    cellEnd.append(Int32(i))
-                    cellWidth.append(Int32(width))
-                    start = i + 1
-                    width = 0
-                    if byte == 10 { firstCell.append(Int32(cellStart.count)) }
-                } else if byte & 0xC0 != 0x80 {
-                    width += 1
+            // Index loops over the raw bytes: the profile texts are megabytes, and a generic
+            // iterator costs a metadata lookup per byte in an unoptimised build.
+            text.withUnsafeBufferPointer { bytes in
+                var start = 0, width = 0, i = 0
+                while i < bytes.count {
+                    let byte = bytes[i]
+                    if byte == 9 || byte == 10 {
+                        cellStart.append(Int32(start))
+                        cellEnd.append(Int32(i))
+                        cellWidth.append(Int32(width))
+                        start = i + 1
+                        width = 0
+                        if byte == 10 { firstCell.append(Int32(cellStart.count)) }
+                    } else if byte & 0xC0 != 0x80 {
+                        width += 1
+                    }
+                    i += 1
                 }
+                cellStart.append(Int32(start))
+                cellEnd.append(Int32(bytes.count))
+                cellWidth.append(Int32(width))
             }
-            cellStart.append(Int32(start))
-            cellEnd.append(Int32(text.count))
-            cellWidth.append(Int32(width))
             firstCell.append(Int32(cellStart.count))
         }
 
@@ -130,7 +139,9 @@ struct TabAligner {
                 for j in 0..<cells(i) {
                     let c = first + j
                     let bytes = Int(cellEnd[c] - cellStart[c])
-                    if writing { out.append(contentsOf: text[Int(cellStart[c])..<Int(cellEnd[c])]) }
+                    if writing && bytes > 0 {
+                        text.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(cellStart[c])..<Int(cellEnd[c])])) }
+                    }
                     length += bytes
                     if j < widths.count { writePadding(Int(cellWidth[c]), widths[j]) }
                 }
@@ -145,7 +156,7 @@ struct TabAligner {
             let tab = aligner.tabWidth
             let rounded = (cellWidth + tab - 1) / tab * tab
             let tabs = (rounded - textWidth + tab - 1) / tab
-            if writing { out.append(contentsOf: repeatElement(9, count: tabs)) }
+            if writing { for _ in 0..<tabs { out.append(9) } }
             length += tabs
         }
     }
