@@ -10,9 +10,17 @@ import XCTest
 /// depth is a stack of its own.
 @inline(never)
 func httpTestLiveSample(depth: Int, size: Int) -> UnsafeMutableRawPointer? {
-    if depth > 0 { return httpTestLiveSample(depth: depth - 1, size: size) }
-    return malloc(size)
+    if depth > 0 {
+        let block = httpTestLiveSample(depth: depth - 1, size: size)
+        httpTestFramesReturned &+= 1  // work after the call: no tail call, so every depth keeps its frame in a release build too
+        return block
+    }
+    let block = malloc(size)
+    httpTestFramesReturned &+= 1
+    return block
 }
+
+nonisolated(unsafe) var httpTestFramesReturned = 0
 
 /// With 100,000 live sampled blocks: how long the sampler lock is held while a profile is
 /// copied (allocating threads that sample wait that long), how long a waiting thread really
@@ -87,8 +95,16 @@ final class LiveSamplesBenchmarkTests: XCTestCase {
             lastProfile = try Profile.parse(response.body)
         }
         let longestWait = probe.stop()
+        // The legacy text once (its symbols are warm by now): megabytes of text, seconds in a
+        // debug build.
+        let textStart = clock.now
+        let text = try RawHTTP.get(port: server.port, "/debug/pprof/heap?debug=1", timeout: 300)
+        let textTime = milliseconds(clock.now - textStart)
+        XCTAssertEqual(text.status, 200)
+        XCTAssertTrue(text.text.hasPrefix("heap profile: "))
         report(String(format: "GET /debug/pprof/heap: first (symbolizer cold) %.1f ms, then %@ ms",
                       serveTimes[0], serveTimes.dropFirst().map { String(format: "%.1f", $0) }.joined(separator: ", ")))
+        report(String(format: "GET /debug/pprof/heap?debug=1 (legacy text, %.1f MB): %.1f ms", Double(text.body.count) / 1e6, textTime))
         report(String(format: "sampler lock waits while serving: longest %.3f ms, %d of %d over 1 ms; "
                       + "baseline with two allocating threads and no copying: longest %.3f ms, %d of %d over 1 ms",
                       longestWait.milliseconds, longestWait.overOneMillisecond, longestWait.count,
