@@ -23,6 +23,19 @@ final class FetchTLSTests: XCTestCase {
         return UInt16(bigEndian: a.sin_port)
     }
 
+    /// The port of s_server's "ACCEPT HOST:PORT" line; nil if it exits or prints none first.
+    private func acceptedPort(_ output: FileHandle) -> UInt16? {
+        var text = ""
+        while true {
+            let data = output.availableData  // empty at end of file: the server exited
+            if data.isEmpty { return nil }
+            text += String(decoding: data, as: UTF8.self)
+            for line in text.split(separator: "\n") where line.hasPrefix("ACCEPT ") && text.contains(line + "\n") {
+                return line.split(separator: ":").last.flatMap { UInt16($0) }
+            }
+        }
+    }
+
     private func waitForListener(_ port: UInt16) -> Bool {
         for _ in 0..<100 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -54,15 +67,19 @@ final class FetchTLSTests: XCTestCase {
         let heap = try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("heap.pb.gz")))
         try heap.write(to: dir.appendingPathComponent("heap.pb.gz"))
 
-        let port = freePort()
+        // Port 0: the server binds a free port and names it ("ACCEPT 127.0.0.1:PORT").
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-WWW", "-quiet"]
+        server.arguments = ["s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-WWW"]
         server.currentDirectoryURL = dir
-        server.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        server.standardOutput = output
         server.standardError = FileHandle.nullDevice
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
+        let port = try XCTUnwrap(acceptedPort(output.fileHandleForReading), "openssl s_server named no port")
+        output.fileHandleForReading.readabilityHandler = { _ = $0.availableData }  // never a full pipe
+        defer { output.fileHandleForReading.readabilityHandler = nil }
         XCTAssertTrue(waitForListener(port), "openssl s_server did not start")
 
         let url = "https://localhost:\(port)/heap.pb.gz"

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Memprof
 import MemprofProfile
 import XCTest
@@ -168,17 +169,49 @@ final class ServerSocketTests: XCTestCase {
     }
 
     func testServiceServesUntilCancelled() async throws {
-        let port = try RawHTTP.freePort()
-        let service = MemprofService(configuration: .init(host: "127.0.0.1", port: port))
+        // Port 0, as a user who lets the system pick would: the port is in the service's log.
+        let lines = LogLines()
+        let logger = Logger(label: "test") { _ in lines }
+        let service = MemprofService(configuration: .init(host: "127.0.0.1", port: 0), logger: logger)
         let task = Task { try await service.run() }
-        var answered = false
-        for _ in 0..<100 where !answered {
-            answered = (try? RawHTTP.get(port: port, "/debug/pprof/cmdline").status) == 200
-            if !answered { try await Task.sleep(for: .milliseconds(20)) }
+        var port: Int?
+        for _ in 0..<250 where port == nil {
+            port = lines.all.lazy.compactMap(Self.listeningPort).first
+            if port == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
+        let bound = try XCTUnwrap(port, "no 'listening on' line in \(lines.all)")
+        XCTAssertNotEqual(bound, 0)
+        let answered = (try? RawHTTP.get(port: bound, "/debug/pprof/cmdline").status) == 200
         XCTAssertTrue(answered)
         task.cancel()
         try await task.value
-        XCTAssertThrowsError(try RawConnection(port: port))
+        XCTAssertThrowsError(try RawConnection(port: bound))
+        XCTAssertTrue(lines.all.contains { $0.contains("127.0.0.1:\(bound) stopped") }, "\(lines.all)")
+    }
+
+    /// The port of a "memprof HTTP server listening on http://HOST:PORT/debug/pprof/" line.
+    static func listeningPort(_ line: String) -> Int? {
+        guard let url = line.split(separator: " ").last(where: { $0.hasPrefix("http://") }),
+              let colon = url.lastIndex(of: ":") else { return nil }
+        return Int(url[url.index(after: colon)...].prefix { $0.isNumber })
+    }
+}
+
+/// A log handler that keeps every message, for tests that read what a service logged.
+final class LogLines: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var all: [String] { lock.withLock { lines } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lock.withLock { lines.append("\(event.message)") }
     }
 }
