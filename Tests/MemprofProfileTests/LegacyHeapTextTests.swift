@@ -102,6 +102,26 @@ final class TabAlignerTests: XCTestCase {
         XCTAssertEqual(TabAligner().align(""), "")
         XCTAssertEqual(TabAligner().align("a\tb"), "a\tb")
     }
+
+    /// Widths count Unicode scalars, not bytes: Go's text/tabwriter wrote this expected text
+    /// (`tabwriter.NewWriter(w, 1, 8, 1, '\t', 0)`). With byte widths the first line would
+    /// get one tab fewer than it needs.
+    func testWidthsCountScalars() {
+        let input = "#\t日本語日本語日\tx\n#\tabcdefgh\ty\n#\té\t\tz\n"
+        let expected = "#\t日本語日本語日\t\tx\n#\tabcdefgh\ty\n#\té\t\t\tz\n"
+        XCTAssertEqual(TabAligner().align(input), expected)
+    }
+
+    /// The measuring pass gives the length the writing pass writes.
+    func testAlignedCountIsTheWrittenLength() {
+        var generator = SplitMix64(seed: 0x7AB5)
+        let pieces = ["#", "\t", "\n", "a", "bbbbbbbbb", "é", "日本", "0x1f", ""]
+        for _ in 0..<200 {
+            let text = (0..<Int.random(in: 0...40, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let bytes = Array(text.utf8)
+            XCTAssertEqual(TabAligner().alignedCount(bytes), TabAligner().align(bytes).count, text.debugDescription)
+        }
+    }
 }
 
 /// gzip through zlib.
