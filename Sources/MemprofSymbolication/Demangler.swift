@@ -2,18 +2,23 @@
 import Glibc
 #endif
 
+/// The Swift runtime's demangler (a C entry point of every Swift runtime), linked directly:
+/// a binary built with `--static-swift-stdlib` has it but does not export it, so `dlsym`
+/// would not find it there.
+@_silgen_name("swift_demangle")
+private func swiftRuntimeDemangle(
+    _ mangledName: UnsafePointer<CChar>?, _ mangledNameLength: Int, _ outputBuffer: UnsafeMutablePointer<CChar>?,
+    _ outputBufferSize: UnsafeMutablePointer<Int>?, _ flags: UInt32
+) -> UnsafeMutablePointer<CChar>?
+
 /// Demangles Swift names with the Swift runtime's `swift_demangle` and C++ names with
-/// `__cxa_demangle`, both found at run time with `dlsym`. Names neither recognises are
+/// `__cxa_demangle` (found at run time with `dlsym`). Names neither recognises are
 /// returned unchanged.
 public enum Demangler {
-    private typealias SwiftDemangle = @convention(c) (
-        UnsafePointer<CChar>?, Int, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int>?, UInt32
-    ) -> UnsafeMutablePointer<CChar>?
     private typealias CxaDemangle = @convention(c) (
         UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int32>?
     ) -> UnsafeMutablePointer<CChar>?
 
-    private static let swiftDemangle: SwiftDemangle? = lookup("swift_demangle", as: SwiftDemangle.self)
     private static let cxaDemangle: CxaDemangle? = lookup("__cxa_demangle", as: CxaDemangle.self)
 
     private static func lookup<T>(_ name: String, as type: T.Type) -> T? {
@@ -38,9 +43,9 @@ public enum Demangler {
         if !isSwiftMangled(name), let at = name.firstIndex(of: "@"), at != name.startIndex {
             return demangle(String(name[..<at]))
         }
-        if isSwiftMangled(name), let swiftDemangle {
+        if isSwiftMangled(name) {
             let result: String? = name.withCString { p in
-                guard let out = swiftDemangle(p, strlen(p), nil, nil, 0) else { return nil }
+                guard let out = swiftRuntimeDemangle(p, strlen(p), nil, nil, 0) else { return nil }
                 defer { free(out) }
                 return String(cString: out)
             }
