@@ -58,6 +58,69 @@ enum SmapsClassifier {
                 mappings[index - 1].objects = 0
             }
         }
+        if let readHeader { splitPartlyTiled(&mappings, readHeader) }
+    }
+
+    /// The kernel merges malloc's large blocks with any adjacent anonymous mapping of the same
+    /// protection (another library's mmap, a small block of the program's own), so a mapping
+    /// can hold a run of chunks and something else. Each "other anonymous" mapping with such a
+    /// run is split in two or three parts at the run's ends; smaps counts pages per mapping
+    /// only, so the parts share its counters in proportion to their sizes.
+    static func splitPartlyTiled(_ mappings: inout [ProcessMemory.Mapping], _ readHeader: HeaderReader) {
+        var index = mappings.count - 1
+        while index >= 0 {
+            let mapping = mappings[index]
+            if mapping.category == .anonymous, mapping.permissions == "rw-p",
+               let run = mmappedChunkRun(mapping, readHeader) {
+                var parts: [ProcessMemory.Mapping] = []
+                for (range, category, objects) in [(mapping.start..<run.range.lowerBound, ProcessMemory.Category.anonymous, 1),
+                                                   (run.range, .mallocMmapped, run.chunks),
+                                                   (run.range.upperBound..<mapping.end, .anonymous, 1)] where !range.isEmpty {
+                    var part = mapping.share(range)
+                    part.category = category
+                    part.objects = objects
+                    part.entries = parts.isEmpty ? 1 : 0
+                    parts.append(part)
+                }
+                // Rounding left to the largest part: the parts add up to the mapping exactly.
+                let largest = parts.indices.max { parts[$0].virtualBytes < parts[$1].virtualBytes }!
+                parts[largest].addRemainder(of: mapping, split: parts)
+                mappings.replaceSubrange(index...index, with: parts)
+            }
+            index -= 1
+        }
+    }
+
+    /// Pages looked at from a mapping's start for the first chunk of a run.
+    static let maxPagesBeforeRun = 64
+
+    /// The longest run of glibc mmapped chunks in a mapping that does not consist of them
+    /// alone: from its start, or from one of its first `maxPagesBeforeRun` pages to its end.
+    static func mmappedChunkRun(_ mapping: ProcessMemory.Mapping, _ readHeader: HeaderReader)
+        -> (range: Range<UInt64>, chunks: Int)? {
+        func tile(from start: UInt64) -> (end: UInt64, chunks: Int) {
+            var address = start, chunks = 0
+            while address < mapping.end, chunks < maxChunksPerMapping, let (prevSize, sizeField) = readHeader(address),
+                  prevSize == 0, sizeField & 7 == 2 {
+                let size = sizeField & ~7
+                guard size > 0, size % 4096 == 0, size <= mapping.end - address else { break }
+                address += size
+                chunks += 1
+            }
+            return (address, chunks)
+        }
+        let prefix = tile(from: mapping.start)
+        if prefix.chunks > 0 { return (mapping.start..<prefix.end, prefix.chunks) }
+        // A run after other pages holds a block of at least malloc's smallest mmap threshold
+        // (128 KiB): smaller mappings cost no more reads.
+        guard mapping.virtualBytes > 128 << 10 else { return nil }
+        var page = mapping.start + 4096
+        for _ in 1..<maxPagesBeforeRun where page < mapping.end {
+            let suffix = tile(from: page)
+            if suffix.chunks > 0 && suffix.end == mapping.end { return (page..<mapping.end, suffix.chunks) }
+            page += 4096
+        }
+        return nil
     }
 
     private static func categorize(
@@ -169,5 +232,29 @@ enum SmapsClassifier {
             chunks += 1
         }
         return chunks > 0 ? chunks : nil
+    }
+}
+
+extension ProcessMemory.Mapping {
+    /// smaps' page counters of a mapping, in bytes.
+    fileprivate static let counters: [WritableKeyPath<Self, Int>] = [
+        \.residentBytes, \.proportionalBytes, \.sharedCleanBytes, \.sharedDirtyBytes, \.privateCleanBytes,
+        \.privateDirtyBytes, \.anonymousBytes, \.swapBytes,
+    ]
+
+    /// The part `range` of this mapping, with each counter in proportion to its size, in
+    /// whole pages.
+    fileprivate func share(_ range: Range<UInt64>) -> Self {
+        var part = self
+        part.start = range.lowerBound
+        part.end = range.upperBound
+        let fraction = Double(part.virtualBytes) / Double(max(virtualBytes, 1))
+        for counter in Self.counters { part[keyPath: counter] = Int(Double(self[keyPath: counter]) * fraction) / 4096 * 4096 }
+        return part
+    }
+
+    /// Adds what the parts of `whole` left out by rounding, so that they add up to it.
+    fileprivate mutating func addRemainder(of whole: Self, split parts: [Self]) {
+        for counter in Self.counters { self[keyPath: counter] += whole[keyPath: counter] - parts.reduce(0) { $0 + $1[keyPath: counter] } }
     }
 }

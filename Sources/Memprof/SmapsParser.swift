@@ -41,6 +41,9 @@ extension ProcessMemory {
         public var category: Category = .other
         /// Objects this mapping stands for in its group: heaps, stacks, malloc blocks.
         var objects = 1
+        /// Smaps entries this stands for: 0 for the later parts of an entry the classifier
+        /// split (malloc blocks merged with other memory).
+        var entries = 1
 
         /// Size of the address range.
         public var virtualBytes: Int { Int(truncatingIfNeeded: end &- start) }
@@ -55,7 +58,8 @@ extension ProcessMemory {
         /// Anonymous memory: no path, or a name given with `PR_SET_VMA_ANON_NAME` (`[anon:...]`).
         public var isAnonymous: Bool { path.isEmpty || path.hasPrefix("[anon:") }
 
-        /// This mapping's counters as a `Usage` of one mapping.
+        /// This mapping's counters as a `Usage` of one mapping (of none for the later parts of
+        /// a split one).
         public var usage: Usage {
             var usage = Usage()
             usage.virtualBytes = virtualBytes
@@ -63,7 +67,7 @@ extension ProcessMemory {
             usage.proportionalBytes = proportionalBytes
             usage.privateDirtyBytes = privateDirtyBytes
             usage.swapBytes = swapBytes
-            usage.mappings = 1
+            usage.mappings = entries
             return usage
         }
     }
