@@ -43,7 +43,7 @@ struct FetchCommand: ParsableCommand {
             do {
                 try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                throw CLIFailure("cannot write \(output): \(error.localizedDescription)")
+                throw CLIFailure(Diagnostics.cannotWrite(output, error))
             }
             let types = profile.sampleTypes.map(\.type).joined(separator: ", ")
             Diagnostics.printNote("saved \(output): \(bytes.count) bytes, \(profile.samples.count) samples (\(types))")

@@ -150,7 +150,7 @@ struct FlameCommand: ParsableCommand {
             do {
                 try html.write(toFile: output, atomically: true, encoding: .utf8)
             } catch {
-                throw CLIFailure("cannot write \(output): \(error.localizedDescription)")
+                throw CLIFailure(Diagnostics.cannotWrite(output, error))
             }
             Diagnostics.printNote("wrote \(output) (\(html.utf8.count) bytes); open it in a browser")
         }

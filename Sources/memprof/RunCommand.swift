@@ -110,7 +110,7 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("memprof: \(failure.description)\n".utf8))
             throw ExitCode(127)
         }
-        timelineRecorder?.finish(command: command, result: result)
+        let timelineWritten = timelineRecorder?.finish(command: command, result: result) ?? true
         if let line = result.traceExitLine { FileHandle.standardError.write(Data(line.utf8)) }
         let profile = output == nil ? nil : result.heapProfile()
         let summary = RunSummary(command: command, result: result, profile: profile)
@@ -121,7 +121,7 @@ struct RunCommand: ParsableCommand {
                 try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
                 FileHandle.standardError.write(Data("memprof: heap profile written to \(output) (go tool pprof -top \(output))\n".utf8))
             } catch {
-                FileHandle.standardError.write(Data("memprof: cannot write \(output): \(error.localizedDescription)\n".utf8))
+                Diagnostics.printError(Diagnostics.cannotWrite(output, error))
                 throw ExitCode(1)
             }
         }
@@ -132,7 +132,7 @@ struct RunCommand: ParsableCommand {
                 let live = Memprof.formatBytes(result.peakCopiedLiveBytes)
                 FileHandle.standardError.write(Data("memprof: the heap at its peak (\(live) live) written to \(peakProfile)\n".utf8))
             } catch {
-                FileHandle.standardError.write(Data("memprof: cannot write \(peakProfile): \(error.localizedDescription)\n".utf8))
+                Diagnostics.printError(Diagnostics.cannotWrite(peakProfile, error))
                 throw ExitCode(1)
             }
         }
@@ -140,10 +140,11 @@ struct RunCommand: ParsableCommand {
             do {
                 try Data(summary.json.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
-                FileHandle.standardError.write(Data("memprof: cannot write \(path): \(error.localizedDescription)\n".utf8))
+                Diagnostics.printError(Diagnostics.cannotWrite(path, error))
                 throw ExitCode(1)
             }
         }
+        if !timelineWritten { throw ExitCode(1) }
         // The run ends here: the process exits without taking apart what it built (the
         // child's samples, the symbolizer, the profile: a few ms of frees and unmaps on a large
         // profile, after the child is gone).

@@ -48,7 +48,7 @@ struct SymbolizeCommand: ParsableCommand {
             do {
                 try Data(result.profile.encoded(gzip: true)).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                throw CLIFailure("cannot write \(output): \(error.localizedDescription)")
+                throw CLIFailure(Diagnostics.cannotWrite(output, error))
             }
             let named = result.profile.locations.filter { !$0.lines.isEmpty }.count
             Diagnostics.printNote("saved \(output): \(named) of \(result.profile.locations.count) locations named")

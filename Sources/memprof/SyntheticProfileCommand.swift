@@ -38,7 +38,7 @@ struct SyntheticProfileCommand: ParsableCommand {
             do {
                 try Data(profile.encoded(gzip: true)).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                throw CLIFailure("cannot write \(output): \(error.localizedDescription)")
+                throw CLIFailure(Diagnostics.cannotWrite(output, error))
             }
         }
     }

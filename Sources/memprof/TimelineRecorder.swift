@@ -56,8 +56,11 @@ final class TimelineRecorder: @unchecked Sendable {
         done.signal()
     }
 
-    /// Stops recording and writes the chart, with the exact peak and the live heap at exit. Errors are reported, not thrown: the run's own status is what counts.
-    func finish(command: [String], result: PreloadRun.Result) {
+    /// Stops recording and writes the chart, with the exact peak and the live heap at exit.
+    /// Returns false when the chart could not be written (the error is printed): `memprof
+    /// run` then ends with status 1, as for its other outputs, after writing those.
+    @discardableResult
+    func finish(command: [String], result: PreloadRun.Result) -> Bool {
         lock.withLock { stopped = true }
         done.wait()
         let points = readings
@@ -66,8 +69,10 @@ final class TimelineRecorder: @unchecked Sendable {
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             Diagnostics.printNote("timeline of live heap and RSS (\(points.count) readings) written to \(path)")
+            return true
         } catch {
-            Diagnostics.printError("cannot write \(path): \(error.localizedDescription)")
+            Diagnostics.printError(Diagnostics.cannotWrite(path, error))
+            return false
         }
     }
 }

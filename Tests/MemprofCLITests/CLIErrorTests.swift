@@ -41,6 +41,23 @@ final class CLIErrorTests: XCTestCase {
         try assertOneLineError(["peek", "x", "/bin/true"], "/bin/true: not a valid pprof profile")
     }
 
+    /// An output that cannot be written: the system's reason, status 1, whichever output it
+    /// is (`run`'s outputs after the program ran and the summary was printed).
+    func testUnwritableOutputsSayWhyAndFail() throws {
+        let directory = scratch.path
+        try assertOneLineError(["flame", CLI.fixture("heap.pb.gz"), "-o", directory], "cannot write \(directory): Is a directory")
+        try assertOneLineError(["flame", CLI.fixture("heap.pb.gz"), "-o", "/nonexistent/f.html"],
+                               "cannot write /nonexistent/f.html: No such file or directory")
+        for flag in ["-o", "--peak-profile", "--summary-json", "--timeline"] {
+            for (path, reason) in [(directory, "Is a directory"), ("/nonexistent/out", "No such file or directory")] {
+                let r = try CLI.memprof(["run", flag, path, "--", "/bin/true"], timeout: 60)
+                XCTAssertEqual(r.status, 1, "\(flag) \(path): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains("memprof: cannot write \(path): \(reason)\n"), "\(flag): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains("allocations"), "the summary is printed first: \(r.stderr)")
+            }
+        }
+    }
+
     func testBadOptions() throws {
         let heap = CLI.fixture("heap.pb.gz")
         try assertOneLineError(["top", "--sample-index", "nope", heap], "sample_index \"nope\" must be one of: [alloc_objects alloc_space inuse_objects inuse_space]")
