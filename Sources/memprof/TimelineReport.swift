@@ -29,13 +29,15 @@ struct TimelineReport {
             h1 { font-size: 18px; margin: 0 0 4px; } p { margin: 4px 0 12px; color: #555; }
             .axis { stroke: #888; } .grid { stroke: #e5e5e5; } text { font: 12px system-ui, sans-serif; fill: #444; }
             .live { fill: none; stroke: #1f6fd1; stroke-width: 2; } .rss { fill: none; stroke: #e07b18; stroke-width: 2; }
+            .peak { stroke: #1f6fd1; stroke-width: 1; stroke-dasharray: 4 3; }
             </style></head><body>
             <h1>Memory of \(title)</h1>
             <p>\(escape(facts.joined(separator: " · ")))</p>
             \(svg)
             <p>Live heap: bytes in malloc blocks not yet freed (memprof's exact counters). RSS: the
             program's pages in RAM (/proc/PID/statm). Both read by memprof run every few
-            milliseconds while the program ran.</p>
+            milliseconds while the program ran; the live heap's last point is its exact value at
+            exit, and the dashed line its exact peak, which the readings may have missed.</p>
             </body></html>
 
             """
@@ -70,9 +72,20 @@ struct TimelineReport {
         out += "<line class=\"axis\" x1=\"\(f(Self.left))\" x2=\"\(f(w - Self.right))\" y1=\"\(f(h - Self.bottom))\" y2=\"\(f(h - Self.bottom))\"/>\n"
         out += "<line class=\"axis\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.left))\" y1=\"\(f(Self.top))\" y2=\"\(f(h - Self.bottom))\"/>\n"
         let rss = points.map { "\(f(x($0.at))),\(f(y(Double($0.residentBytes))))" }.joined(separator: " ")
-        let live = points.map { "\(f(x($0.at))),\(f(y(Double($0.liveBytes))))" }.joined(separator: " ")
+        // The live heap at exit is exact (the final counters): the line ends there. RSS has no
+        // reading after the last one.
+        var livePoints = points.map { (at: $0.at, bytes: $0.liveBytes) }
+        if let exitLiveBytes, seconds >= (points.last?.at ?? 0) { livePoints.append((seconds, exitLiveBytes)) }
+        let live = livePoints.map { "\(f(x($0.at))),\(f(y(Double($0.bytes))))" }.joined(separator: " ")
         out += "<polyline class=\"rss\" points=\"\(rss)\"><title>RSS</title></polyline>\n"
         out += "<polyline class=\"live\" points=\"\(live)\"><title>live heap</title></polyline>\n"
+        // The exact peak, which readings every few milliseconds can miss; when it happened is
+        // not known, so it is a level across the chart.
+        if let peakLiveBytes {
+            let py = f(y(Double(peakLiveBytes)))
+            out += "<line class=\"peak\" x1=\"\(f(Self.left))\" x2=\"\(f(w - Self.right))\" y1=\"\(py)\" y2=\"\(py)\"><title>peak live heap (exact)</title></line>"
+            out += "<text x=\"\(f(w - Self.right - 4))\" y=\"\(f(y(Double(peakLiveBytes)) - 4))\" text-anchor=\"end\">peak \(Memprof.formatBytes(peakLiveBytes)) (exact)</text>\n"
+        }
         let lx = Self.left + 12
         out += "<line class=\"live\" x1=\"\(f(lx))\" x2=\"\(f(lx + 24))\" y1=\"\(f(Self.top + 10))\" y2=\"\(f(Self.top + 10))\"/>"
         out += "<text x=\"\(f(lx + 30))\" y=\"\(f(Self.top + 14))\">live heap</text>"

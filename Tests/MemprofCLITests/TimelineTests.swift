@@ -25,10 +25,15 @@ final class TimelineTests: XCTestCase {
             }
         }
         let live = try points("live"), rss = try points("rss")
-        XCTAssertGreaterThanOrEqual(live.count, 20, "read every 20 ms over ~1 s")
-        XCTAssertEqual(live.count, rss.count)
+        XCTAssertGreaterThanOrEqual(rss.count, 20, "read every 20 ms over ~1 s")
+        XCTAssertEqual(live.count, rss.count + 1, "the readings, then the exact value at exit")
         XCTAssertEqual(live.map(\.x), live.map(\.x).sorted(), "in time order")
         XCTAssertGreaterThan(live.first!.y - live.map(\.y).min()!, 150, "the line climbs most of the 300-pixel plot")
         for (l, r) in zip(live, rss) { XCTAssertLessThanOrEqual(r.y, l.y + 0.5, "RSS is at least the live heap") }
+        // The exact peak: a level at or above every reading (y grows downwards).
+        let peak = try XCTUnwrap(html.firstMatch(of: #/<line class="peak" x1="[0-9.]+" x2="[0-9.]+" y1="([0-9.]+)"/#))
+        let peakY = try XCTUnwrap(Double(peak.output.1))
+        XCTAssertLessThanOrEqual(peakY, live.map(\.y).min()! + 0.5, "the peak is at least every reading")
+        XCTAssertTrue(html.contains(">peak 30"), "labelled with the exact peak")
     }
 }
