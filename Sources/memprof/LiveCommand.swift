@@ -84,6 +84,7 @@ struct LiveCommand: ParsableCommand {
         var view = LiveView(sampleType: sampleIndex, sort: LiveView.Sort(rawValue: sort)!, count: count, fullNames: fullNames)
         let plain = frames != nil || isatty(STDOUT_FILENO) != 1
         let keys = !plain && isatty(STDIN_FILENO) == 1 && LineEditor.enterRawMode()
+        view.showsKeys = keys
         defer { if keys { LineEditor.restore() } }
         let start = monotonicNow()
         var shown = 0
@@ -121,6 +122,13 @@ struct LiveCommand: ParsableCommand {
                     if !quit { Output.write("\u{1B}[H\u{1B}[2J" + view.frame(title: source.title).replacingOccurrences(of: "\n", with: "\r\n")) }
                 }
                 if source.finished && shown > 0 { break }
+            }
+            // The program ended by itself: one more frame, from its final counters and profile
+            // (a program shorter than the first interval gets this one only).
+            if !quit, frames.map({ shown < $0 }) ?? true, let program, let last = program.exitSample(at: monotonicNow() - start) {
+                view.add(last)
+                let text = view.frame(title: source.title)
+                Output.write(plain ? text + "\n" : "\u{1B}[H\u{1B}[2J" + text.replacingOccurrences(of: "\n", with: "\r\n"))
             }
         }
         guard let program else { return }

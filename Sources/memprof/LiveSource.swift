@@ -17,6 +17,9 @@ struct LiveSample {
     var residentBytes: UInt64
     /// The sampled heap (nil when not read this time, or nothing sampled yet).
     var profile: Profile?
+    /// The program had ended: the counters and profile are its final ones, and RSS is the
+    /// last one read while it ran.
+    var exited = false
 }
 
 /// Where readings come from: a program memprof started, or a service's endpoint.
@@ -38,6 +41,7 @@ final class ProgramLiveSource: LiveSource, @unchecked Sendable {
     private var child: Int32?
     private var counters: SharedCounters?
     private var snapshot: SharedStateSnapshot?
+    private var lastResidentBytes: UInt64 = 0
 
     init(command: [String], preloadLibrary: String, rate: Int) {
         title = command.joined(separator: " ")
@@ -53,6 +57,14 @@ final class ProgramLiveSource: LiveSource, @unchecked Sendable {
     /// The run's result once it ended (rethrows its failure to start).
     func result() throws -> PreloadRun.Result? { try lock.withLock { outcome }?.get() }
 
+    /// The reading at the program's end: its final counters and heap profile (nil when it
+    /// has not ended, could not start, or never reached the hook).
+    func exitSample(at: Double) -> LiveSample? {
+        guard let result = try? result(), let c = result.counters else { return nil }
+        return LiveSample(at: at, liveBytes: c.liveBytes, peakLiveBytes: c.peakLiveBytes, allocatedBytes: c.allocatedBytes,
+                          residentBytes: lastResidentBytes, profile: result.heapProfile(), exited: true)
+    }
+
     func read(at: Double, withProfile: Bool) throws -> LiveSample? {
         if finished { return nil }
         if child == nil { child = ProcessName.children(of: getpid()).first }
@@ -61,7 +73,9 @@ final class ProgramLiveSource: LiveSource, @unchecked Sendable {
         if snapshot == nil, let path = SharedCounters.environmentValue("MEMPROF_SHM", pid: pid) {
             snapshot = SharedStateSnapshot(path: path)
         }
-        guard let c = counters?.read(), let rss = Statm.residentBytes(pid) else { return nil }
+        // RSS 0: the program is exiting (its pages are gone); the exit frame follows.
+        guard let c = counters?.read(), let rss = Statm.residentBytes(pid), rss > 0 else { return nil }
+        lastResidentBytes = rss
         return LiveSample(at: at, liveBytes: c.liveBytes, peakLiveBytes: c.peakLiveBytes, allocatedBytes: c.allocatedBytes,
                           residentBytes: rss, profile: withProfile ? snapshot?.profile() : nil)
     }

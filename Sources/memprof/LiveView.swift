@@ -18,6 +18,8 @@ struct LiveView {
     var count = 10
     /// Names as stored, not shortened.
     var fullNames = false
+    /// The frame names the keys (only on a terminal that reads them).
+    var showsKeys = true
     /// Each site's value in the first profile, by sample type: growth is measured from it.
     private var baseline: [String: [String: Int64]] = [:]
     /// The first reading (for the allocation rate over the whole view).
@@ -68,13 +70,15 @@ struct LiveView {
     /// One frame of text: `width` columns wide, lines ending in "\n".
     func frame(title: String, width: Int = 100) -> String {
         guard let now = latest else { return "memprof live: \(title): waiting for the first reading\n" }
-        var out = "memprof live: \(title)   \(formatSeconds(now.at))\n"
+        var out = "memprof live: \(title)   \(formatSeconds(now.at))" + (now.exited ? "   exited" : "") + "\n"
         var rate = "-"
         if let previous, now.at > previous.at {
             let bytes = Double(now.allocatedBytes &- previous.allocatedBytes) / (now.at - previous.at)
             rate = Memprof.formatBytes(Int(bytes)) + "/s"
         }
-        out += "live heap \(Memprof.formatBytes(Int(now.liveBytes)))   RSS \(Memprof.formatBytes(Int(now.residentBytes)))"
+        let rssBytes = Memprof.formatBytes(Int(now.residentBytes))
+        let rss = !now.exited ? "RSS \(rssBytes)" : now.residentBytes > 0 ? "RSS at the last reading \(rssBytes)" : "RSS not read"
+        out += "live heap \(Memprof.formatBytes(Int(now.liveBytes)))   \(rss)"
             + "   peak \(Memprof.formatBytes(Int(now.peakLiveBytes)))   allocating \(rate)"
             + "   allocated \(Memprof.formatBytes(Int(now.allocatedBytes)))\n"
         guard let profile, let values = sites(profile, sampleType) else {
@@ -90,7 +94,7 @@ struct LiveView {
                 return x != y ? x > y : a.name < b.name
             }
         out += "top sites by \(sampleType)" + (sort == .growth ? ", sorted by growth" : "")
-            + " (keys: s sample type, o sort, q quit)\n"
+            + (showsKeys ? " (keys: s sample type, o sort, q quit)" : "") + "\n"
         out += pad(sampleType, 12) + " " + pad("growth", 12) + "  site\n"
         let nameWidth = max(20, width - 27)
         for row in rows.prefix(count) {
