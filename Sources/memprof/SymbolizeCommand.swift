@@ -39,19 +39,23 @@ struct SymbolizeCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let profile = try ProfileLoader.load(input, timeout: timeout, symbolize: false)
+            var profile = try ProfileLoader.load(input, timeout: timeout, symbolize: false)
             if !ProfileSymbolizer.needsSymbols(profile) && profile.functions.contains(where: { !$0.name.isEmpty }) {
+                // Named already (Go's profiles always are): rebuilding it from its addresses
+                // would only lose what it says, such as Go's inlined frames.
                 Diagnostics.printNote("\(ProfileLoader.displayName(input)) is already symbolized; written as is")
+            } else {
+                let result = ProfileSymbolizer.symbolize(profile, root: root)
+                for warning in result.warnings { Diagnostics.printNote(warning) }
+                profile = result.profile
             }
-            let result = ProfileSymbolizer.symbolize(profile, root: root)
-            for warning in result.warnings { Diagnostics.printNote(warning) }
             do {
-                try Data(result.profile.encoded(gzip: true)).write(to: URL(fileURLWithPath: output), options: .atomic)
+                try Data(profile.encoded(gzip: true)).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
                 throw CLIFailure(Diagnostics.cannotWrite(output, error))
             }
-            let named = result.profile.locations.filter { !$0.lines.isEmpty }.count
-            Diagnostics.printNote("saved \(output): \(named) of \(result.profile.locations.count) locations named")
+            let named = profile.locations.filter { !$0.lines.isEmpty }.count
+            Diagnostics.printNote("saved \(output): \(named) of \(profile.locations.count) locations named")
         }
     }
 }
