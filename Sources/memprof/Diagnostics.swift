@@ -64,6 +64,20 @@ enum Diagnostics {
         return "cannot write \(path): \(error.localizedDescription)"
     }
 
+    /// "cannot write PATH: why" when a file written later at `path` (replaced atomically,
+    /// through its directory) could not be written, nil when it can be.
+    static func unwritable(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "cannot write \(path): \(String(cString: strerror(EISDIR)))"
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        guard access(directory.isEmpty ? "." : directory, W_OK) == 0 else {
+            return "cannot write \(path): \(String(cString: strerror(errno)))"
+        }
+        return nil
+    }
+
     /// Writes `memprof: message` and a newline to standard error.
     static func printError(_ message: String) {
         let prefix = Terminal.standardError.paint("memprof:", .red)

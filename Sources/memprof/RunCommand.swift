@@ -89,6 +89,13 @@ struct RunCommand: ParsableCommand {
         guard let library = PreloadLibraryLocator.find() else {
             throw ValidationError("cannot find the preload library (set MEMPROF_PRELOAD_LIB)")
         }
+        // An output that could not be written is said before the program runs, not after.
+        for path in [output, peakProfile, summaryJSON, timeline].compactMap({ $0 }) {
+            if let problem = Diagnostics.unwritable(path) {
+                Diagnostics.printError(problem + " (the program was not started)")
+                throw ExitCode(1)
+            }
+        }
         let timelineRecorder = TimelineRecorder.start(timeline)
         if keepRuntimeFrames { setenv("MEMPROF_KEEP_RUNTIME_FRAMES", "1", 1) }
         let result: PreloadRun.Result
