@@ -44,7 +44,7 @@ final class ProgramLiveSource: LiveSource, @unchecked Sendable {
     private var lastResidentBytes: UInt64 = 0
 
     init(command: [String], preloadLibrary: String, rate: Int) {
-        title = command.joined(separator: " ")
+        title = ShellQuoting.line(command)
         let run = PreloadRun(arguments: command, preloadLibrary: preloadLibrary, environment: ["MEMPROF_RATE": String(rate)])
         Thread {
             let result = Result { try run.run() }

@@ -9,7 +9,7 @@ struct RunSummary {
     var profile: Profile? = nil
 
     var text: String {
-        let name = command.joined(separator: " ")
+        let name = ShellQuoting.line(command)
         var out = "\nmemprof: \(name) (pid \(result.pid)) \(ending), \(String(format: "%.2f", result.seconds)) s\n"
         guard let c = result.counters else {
             return out + "  no counts: the program never reached the hook (static binary, setuid, or no allocation)\n"

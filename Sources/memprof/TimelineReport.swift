@@ -15,7 +15,7 @@ struct TimelineReport {
     static let left = 90.0, right = 20.0, top = 20.0, bottom = 40.0
 
     var html: String {
-        let title = escape(command.joined(separator: " "))
+        let title = escape(ShellQuoting.line(command))
         var facts = ["ran \(format(seconds)) s", "\(points.count) readings"]
         if let peakLiveBytes { facts.append("peak live heap \(Memprof.formatBytes(peakLiveBytes)) (exact)") }
         if let exitLiveBytes { facts.append("live at exit \(Memprof.formatBytes(exitLiveBytes))") }

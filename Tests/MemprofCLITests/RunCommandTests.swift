@@ -46,6 +46,11 @@ final class RunCommandTests: XCTestCase {
         let r = try runProgram(product("memprof"), ["run", "--", "/bin/sh", "-c", "exit 7"])
         XCTAssertEqual(r.status, 7)
         XCTAssertTrue(r.stderr.contains("exited with status 7"), r.stderr)
+        // The command as a shell takes it back: quoted where needed, a newline escaped.
+        XCTAssertTrue(r.stderr.contains("memprof: /bin/sh -c 'exit 7' (pid "), r.stderr)
+        let quoted = try runProgram(product("memprof"), ["run", "--", "/bin/sh", "-c", "echo \"it's\"\nexit 0", "x y", ""])
+        XCTAssertEqual(quoted.status, 0, quoted.stderr)
+        XCTAssertTrue(quoted.stderr.contains(#"memprof: /bin/sh -c $'echo "it\'s"\nexit 0' 'x y' '' (pid "#), quoted.stderr)
     }
 
     func testSummaryIsCompleteHoweverTheProgramEnds() throws {
