@@ -37,6 +37,8 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     private let limits: Limits
     private let deadline: RequestDeadlineHandler?
     private var state = State.idle
+    /// The client closed its side after its request: answer it, then close.
+    private var closeAfterResponse = false
 
     init(handler: MemprofRequestHandler, limits: Limits = Limits(), deadline: RequestDeadlineHandler? = nil) {
         self.handler = handler
@@ -103,7 +105,7 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
 
     private func write(_ response: MemprofResponse, for head: HTTPRequestHead, close: Bool,
                        context: ChannelHandlerContext) {
-        let keepAlive = head.isKeepAlive && !close
+        let keepAlive = head.isKeepAlive && !close && !closeAfterResponse
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "Content-Length", value: "\(response.body.count)")
         if !keepAlive {
@@ -166,10 +168,38 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         context.fireChannelInactive()
     }
 
+    /// A client that half-closes after its request (`nc -N`, some HTTP/1.0 clients; the
+    /// server allows remote half-closure) still gets its response, then the close.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case ChannelEvent.inputClosed = event else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        switch state {
+        case .responding, .refusing:
+            closeAfterResponse = true
+        case .idle, .receiving:
+            state = .closing
+            Self.closeAfterWrites(context)
+        case .closing:
+            break
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         handler.state.logger.debug("memprof HTTP connection error: \(error)")
         if case .responding(_, let task) = state { task.cancel() }
         state = .closing
-        context.close(promise: nil)
+        Self.closeAfterWrites(context)
+    }
+
+    /// Closes once what is queued has gone out: the output first (NIO half-closes it after its
+    /// pending writes, such as the end of a large response the error came after), then the
+    /// rest. A plain close would drop the queued bytes and cut the response short.
+    private static func closeAfterWrites(_ context: ChannelHandlerContext) {
+        let output = context.eventLoop.makePromise(of: Void.self)
+        context.flush()
+        context.close(mode: .output, promise: output)
+        output.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }
