@@ -13,7 +13,8 @@ extension MemprofServer {
         public var allowNonLoopback: Bool
         /// The routes' settings, including the bearer token.
         public var handler: MemprofRequestHandler.Configuration
-        /// Time from a request's first byte to its end; slower clients get 408.
+        /// Time from a request's first byte to its end; slower clients get 408. A new
+        /// connection that sends nothing for this long (or `idleTimeout`, if shorter) is closed.
         public var requestTimeout: Duration
         /// Time a kept-alive connection may stay without a request before it is closed.
         public var idleTimeout: Duration

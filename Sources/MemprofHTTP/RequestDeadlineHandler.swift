@@ -4,7 +4,9 @@ import NIOCore
 /// raw bytes, so it notices a request from its first byte, before any header is complete:
 /// - a request must arrive completely within `requestTimeout` of its first byte, else the
 ///   client gets `408 Request Timeout` and the connection is closed (slowloris);
-/// - a kept-alive connection with no request for `idleTimeout` is closed.
+/// - a kept-alive connection with no request for `idleTimeout` is closed, and a new one that
+///   sends nothing within `requestTimeout` (the shorter wait: otherwise silent connections
+///   would hold every connection slot for the whole idle timeout).
 /// `MemprofChannelHandler` tells it when a request is complete and when its response is sent;
 /// no timer runs in between, however long the profile takes.
 ///
@@ -47,8 +49,11 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { arm(idleTimeout, phase: .idle) }
+        if context.channel.isActive { arm(firstRequestTimeout, phase: .idle) }
     }
+
+    /// How long a new connection may stay silent.
+    private var firstRequestTimeout: TimeAmount { min(requestTimeout, idleTimeout) }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
@@ -57,7 +62,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if timer == nil { arm(idleTimeout, phase: .idle) }
+        if timer == nil { arm(firstRequestTimeout, phase: .idle) }
         context.fireChannelActive()
     }
 

@@ -20,4 +20,24 @@ final class ConnectionEndTests: XCTestCase {
         }
         await server.stop()
     }
+
+    /// A new connection that sends nothing is closed after the request timeout, not the much
+    /// longer idle timeout: silent connections cannot hold every slot for a minute.
+    func testSilentNewConnectionsAreClosedAfterTheRequestTimeout() async throws {
+        let server = try await MemprofServer.start(.init(host: "127.0.0.1", port: 0, requestTimeout: .milliseconds(500),
+                                                         idleTimeout: .seconds(60))).get()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let silent = try RawConnection(port: server.port, timeout: 20)
+        XCTAssertEqual(try silent.readToEnd(), [], "closed without a word")
+        XCTAssertLessThan(clock.now - start, .seconds(10), "the request timeout, not the idle timeout")
+        // A kept-alive connection still waits up to the idle timeout between requests.
+        let kept = try RawConnection(port: server.port, timeout: 20)
+        try kept.send("GET /debug/pprof/cmdline HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        XCTAssertEqual(try kept.readResponse().status, 200)
+        try await Task.sleep(for: .milliseconds(1500))
+        try kept.send("GET /debug/pprof/cmdline HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        XCTAssertEqual(try kept.readResponse().status, 200, "still open after three request timeouts")
+        await server.stop()
+    }
 }
