@@ -48,6 +48,12 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle) where head.method == .CONNECT:
+            // The decoder takes CONNECT for a tunnel and parses nothing after its head, so no
+            // end comes: answer it now (405, or 404, or 401, as the routes decide), then close.
+            deadline?.requestReceived()
+            closeAfterResponse = true
+            respond(to: head, body: [], context: context)
         case (.head(let head), .idle):
             state = check(head).map { .refusing(head, $0) } ?? .receiving(head, body: [])
         case (.body(let chunk), .receiving(let head, var body)):

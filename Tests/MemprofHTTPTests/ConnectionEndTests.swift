@@ -40,4 +40,17 @@ final class ConnectionEndTests: XCTestCase {
         XCTAssertEqual(try kept.readResponse().status, 200, "still open after three request timeouts")
         await server.stop()
     }
+
+    /// CONNECT asks for a tunnel: NIO's decoder parses nothing after its head, so the answer
+    /// (405) comes at once, then the close, instead of a connection left waiting.
+    func testConnectIsRefusedAndClosed() async throws {
+        let server = try await MemprofServer.start(.init(host: "127.0.0.1", port: 0)).get()
+        let client = try RawConnection(port: server.port, timeout: 10)
+        try client.send("CONNECT /debug/pprof/heap HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let text = String(decoding: try client.readToEnd(), as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("HTTP/1.1 405 "), text)
+        XCTAssertTrue(text.contains("Allow: GET, HEAD\r\n"), text)
+        XCTAssertTrue(text.contains("Connection: close\r\n"), text)
+        await server.stop()
+    }
 }
