@@ -6,7 +6,7 @@ extension MemprofRequestHandler {
     /// "live_bytes"}], "untyped": {...}}`. With the census off, `enabled` is false and the
     /// list empty (start the program with MEMPROF_TYPES=1 or call `TypeCensus.enable()`).
     func serveTypes(query: QueryString) async -> MemprofResponse {
-        let text = query.first("limit")
+        let text = query.first("limit").flatMap { $0.isEmpty ? nil : $0 }  // empty: absent, as for the profiles
         let parsed = text.map { Int($0) ?? -1 } ?? Int.max
         guard parsed >= 0 else { return .error(400, "limit must be a number of types (0 or more)") }
         let limit = parsed

@@ -23,8 +23,22 @@ var threads = 4
 var seconds = 0
 var liveSamples = 0
 var keepMiB = 0
+let usage = """
+    usage: memprof-http-demo [--address HOST:PORT] [--threads N] [--seconds N] [--live-samples N] [--keep-mib N]
+      --address HOST:PORT  where to listen (default $MEMPROF_HTTP, else 127.0.0.1:6060; port 0 picks one)
+      --threads N          allocating threads (default 4)
+      --seconds N          exit after N seconds (default: run until killed)
+      --live-samples N     start with N live blocks, each recorded by the heap profiler
+      --keep-mib N         hold N MiB live from the start
+    The first line on stdout is `listening on http://HOST:PORT`.
+
+    """
 var arguments = CommandLine.arguments.dropFirst()
 while let option = arguments.popFirst() {
+    if option == "--help" || option == "-h" {
+        fputs(usage, stdout)
+        exit(0)
+    }
     guard let value = arguments.popFirst() else {
         fputs("memprof-http-demo: \(option) needs a value\n", stderr)
         exit(2)
@@ -41,7 +55,7 @@ while let option = arguments.popFirst() {
     case "--live-samples": liveSamples = max(0, Int(value) ?? 0)
     case "--keep-mib": keepMiB = max(0, Int(value) ?? 0)
     default:
-        fputs("memprof-http-demo: unknown option \(option)\n", stderr)
+        fputs("memprof-http-demo: unknown option \(option)\n" + usage, stderr)
         exit(2)
     }
 }

@@ -22,6 +22,7 @@ final class TypeCensusEndpointTests: XCTestCase {
         let limited = try JSONSerialization.jsonObject(with: Data(try demo.get("/debug/types?limit=2").body)) as! [String: Any]
         XCTAssertEqual((limited["types"] as? [Any])?.count, 2)
         XCTAssertEqual(try RawHTTP.get(port: demo.port, "/debug/types?limit=x", timeout: 30).status, 400)
+        XCTAssertEqual(try RawHTTP.get(port: demo.port, "/debug/types?limit=", timeout: 30).status, 200, "empty: no limit")
 
         let metrics = String(decoding: try demo.get("/metrics").body, as: UTF8.self)
         XCTAssertTrue(metrics.contains("memprof_type_live_bytes{type=\""), metrics)
