@@ -68,6 +68,11 @@ struct ExplainCommand: ParsableCommand {
             throw CLIFailure(message.contains("\(pid)") ? message : "pid \(pid): \(message)")
         }
         let name = ProcessName.of(pid).map { " (\($0))" } ?? ""
+        if memory.breakdown.mappings.isEmpty {
+            // A kernel thread (or a process that is exiting): no user address space to explain.
+            Output.write("Memory of pid \(pid)\(name): none in user space (a kernel thread, or a process that is exiting).\n")
+            return
+        }
         var explanation = MemoryExplanation(memory: memory, counters: counters?.read(),
                                             subject: "pid \(pid)\(name)", terminal: .standardOutput)
         explanation.stateFile = SharedCounters.environmentValue("MEMPROF_SHM", pid: pid)
