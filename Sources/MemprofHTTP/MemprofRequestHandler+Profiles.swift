@@ -67,6 +67,7 @@ extension MemprofRequestHandler {
             defer { if state.configuration.returnFreePagesAfterProfiles { Memprof.returnFreePages() } }
             let later = try snapshot(kind, state, symbolize)
             var delta = try later.subtracting(base)
+            delta.comments = later.comments  // not both snapshots' figures of the profiler's own work
             delta.timeNanos = later.timeNanos
             delta.durationNanos = later.timeNanos - base.timeNanos
             return .response(.profile(delta.encoded(gzip: true), filename: "\(kind.rawValue)-delta"))
