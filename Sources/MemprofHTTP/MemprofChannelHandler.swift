@@ -55,7 +55,17 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             closeAfterResponse = true
             respond(to: head, body: [], context: context)
         case (.head(let head), .idle):
-            state = check(head).map { .refusing(head, $0) } ?? .receiving(head, body: [])
+            if let refusal = check(head) {
+                state = .refusing(head, refusal)
+            } else {
+                state = .receiving(head, body: [])
+                // curl sends `Expect: 100-continue` before a body over 1 KiB and waits a second
+                // for this go-ahead (a symbol lookup's addresses).
+                if head.version == .http1_1, head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                                          promise: nil)
+                }
+            }
         case (.body(let chunk), .receiving(let head, var body)):
             if body.count + chunk.readableBytes > limits.maxBodyBytes {
                 state = .closing

@@ -53,4 +53,21 @@ final class ConnectionEndTests: XCTestCase {
         XCTAssertTrue(text.contains("Connection: close\r\n"), text)
         await server.stop()
     }
+
+    /// `Expect: 100-continue` (curl, for bodies over 1 KiB) gets its go-ahead before the body
+    /// is sent, then the answer.
+    func testExpectContinueGetsItsGoAhead() async throws {
+        let server = try await MemprofServer.start(.init(host: "127.0.0.1", port: 0)).get()
+        let client = try RawConnection(port: server.port, timeout: 10)
+        let body = "0x1+0x2"
+        try client.send("POST /debug/pprof/symbol HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\n\r\n")
+        let interim = try client.readInterimHead()
+        XCTAssertEqual(interim, "HTTP/1.1 100 Continue")
+        try client.send(body)
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertTrue(response.text.hasSuffix("num_symbols: 1\n"), response.text)
+        await server.stop()
+    }
 }

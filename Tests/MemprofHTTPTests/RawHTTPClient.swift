@@ -81,6 +81,18 @@ final class RawConnection {
         return pending
     }
 
+    /// Reads an interim (1xx) response, which has a head only, and returns its status line.
+    func readInterimHead() throws -> String {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while pending.firstRange(of: separator) == nil {
+            if try !fill() { throw RawHTTPError(description: "connection closed before the interim head ended") }
+        }
+        let end = pending.firstRange(of: separator)!.lowerBound
+        let head = String(decoding: pending[..<end], as: UTF8.self)
+        pending.removeFirst(end + 4)
+        return head.components(separatedBy: "\r\n")[0]
+    }
+
     /// Reads one response framed by Content-Length; throws if the stream ends early.
     func readResponse(headRequest: Bool = false) throws -> RawHTTPResponse {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
