@@ -211,11 +211,21 @@ final class MemprofChannelHandler: ChannelInboundHandler, RemovableChannelHandle
 
     /// Closes once what is queued has gone out: the output first (NIO half-closes it after its
     /// pending writes, such as the end of a large response the error came after), then the
-    /// rest. A plain close would drop the queued bytes and cut the response short.
+    /// rest. A plain close would drop the queued bytes and cut the response short. A client
+    /// that never reads them does not keep the connection: it is closed after
+    /// `drainTimeout` whatever is left.
     private static func closeAfterWrites(_ context: ChannelHandlerContext) {
         let output = context.eventLoop.makePromise(of: Void.self)
         context.flush()
         context.close(mode: .output, promise: output)
-        output.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        let loop = context.eventLoop.assumeIsolated()
+        let deadline = loop.scheduleTask(in: drainTimeout) { context.close(promise: nil) }
+        output.futureResult.assumeIsolated().whenComplete { _ in
+            deadline.cancel()
+            context.close(promise: nil)
+        }
     }
+
+    /// Longest wait for queued bytes to go out before a close.
+    static let drainTimeout = TimeAmount.seconds(10)
 }
