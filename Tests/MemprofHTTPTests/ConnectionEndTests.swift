@@ -70,4 +70,21 @@ final class ConnectionEndTests: XCTestCase {
         XCTAssertTrue(response.text.hasSuffix("num_symbols: 1\n"), response.text)
         await server.stop()
     }
+
+    /// A protocol error after a large response, with a client that reads only after a second
+    /// (the response is still queued in the server when the error comes): the whole response
+    /// arrives, then at most the 400, then the close. A plain close dropped the queued end.
+    func testProtocolErrorAfterALargeResponseDoesNotCutIt() throws {
+        // Sampled live blocks on 100 stacks: a legacy text of megabytes, more than the
+        // kernel's socket buffers hold.
+        let service = try DemoService(arguments: ["--threads", "0", "--live-samples", "10000"])
+        let client = try RawConnection(port: service.port, timeout: 120)
+        try client.send("GET /debug/pprof/heap?debug=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGARBAGE\r\n\r\n")
+        sleep(1)
+        let response = try client.readResponse()  // throws "body cut short" when it is
+        XCTAssertEqual(response.status, 200)
+        XCTAssertGreaterThan(response.body.count, 8 << 20, "larger than the socket buffers")
+        let rest = String(decoding: try client.readToEnd(), as: UTF8.self)
+        XCTAssertTrue(rest.isEmpty || rest.hasPrefix("HTTP/1.1 400 "), rest)
+    }
 }
