@@ -98,25 +98,14 @@ enum SmapsClassifier {
     /// alone: from its start, or from one of its first `maxPagesBeforeRun` pages to its end.
     static func mmappedChunkRun(_ mapping: ProcessMemory.Mapping, _ readHeader: HeaderReader)
         -> (range: Range<UInt64>, chunks: Int)? {
-        func tile(from start: UInt64) -> (end: UInt64, chunks: Int) {
-            var address = start, chunks = 0
-            while address < mapping.end, chunks < maxChunksPerMapping, let (prevSize, sizeField) = readHeader(address),
-                  prevSize == 0, sizeField & 7 == 2 {
-                let size = sizeField & ~7
-                guard size > 0, size % 4096 == 0, size <= mapping.end - address else { break }
-                address += size
-                chunks += 1
-            }
-            return (address, chunks)
-        }
-        let prefix = tile(from: mapping.start)
+        let prefix = chunkRun(mapping, from: mapping.start, readHeader)
         if prefix.chunks > 0 { return (mapping.start..<prefix.end, prefix.chunks) }
         // A run after other pages holds a block of at least malloc's smallest mmap threshold
         // (128 KiB): smaller mappings cost no more reads.
         guard mapping.virtualBytes > 128 << 10 else { return nil }
         var page = mapping.start + 4096
         for _ in 1..<maxPagesBeforeRun where page < mapping.end {
-            let suffix = tile(from: page)
+            let suffix = chunkRun(mapping, from: page, readHeader)
             if suffix.chunks > 0 && suffix.end == mapping.end { return (page..<mapping.end, suffix.chunks) }
             page += 4096
         }
@@ -221,17 +210,24 @@ enum SmapsClassifier {
 
     /// Number of glibc mmapped chunks that exactly tile the mapping, or nil.
     static func mmappedChunks(_ mapping: ProcessMemory.Mapping, _ readHeader: HeaderReader) -> Int? {
-        var address = mapping.start
-        var chunks = 0
-        while address < mapping.end {
-            guard chunks < maxChunksPerMapping, let (prevSize, sizeField) = readHeader(address),
-                  prevSize == 0, sizeField & 7 == 2 else { return nil }
+        let run = chunkRun(mapping, from: mapping.start, readHeader)
+        return run.chunks > 0 && run.end == mapping.end ? run.chunks : nil
+    }
+
+    /// The chunks that follow one another from `start` (each header read there: `prev_size`
+    /// 0, a page-multiple size with only `IS_MMAPPED` set, inside the mapping), at most
+    /// `maxChunksPerMapping`: where they end and how many there are.
+    static func chunkRun(_ mapping: ProcessMemory.Mapping, from start: UInt64, _ readHeader: HeaderReader)
+        -> (end: UInt64, chunks: Int) {
+        var address = start, chunks = 0
+        while address < mapping.end, chunks < maxChunksPerMapping, let (prevSize, sizeField) = readHeader(address),
+              prevSize == 0, sizeField & 7 == 2 {
             let size = sizeField & ~7
-            guard size > 0, size % 4096 == 0, size <= mapping.end - address else { return nil }
+            guard size > 0, size % 4096 == 0, size <= mapping.end - address else { break }
             address += size
             chunks += 1
         }
-        return chunks > 0 ? chunks : nil
+        return (address, chunks)
     }
 }
 

@@ -47,21 +47,13 @@ enum Diagnostics {
     /// "cannot write PATH: why", in the system's words ("Is a directory", "No such file or
     /// directory") rather than Foundation's generic "The operation could not be completed".
     static func cannotWrite(_ path: String, _ error: Error) -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return "cannot write \(path): \(String(cString: strerror(EISDIR)))"
-        }
+        if let problem = unwritable(path) { return problem }
         var cause = error as NSError
         while cause.domain != NSPOSIXErrorDomain, let underlying = cause.userInfo[NSUnderlyingErrorKey] as? NSError {
             cause = underlying
         }
-        if cause.domain == NSPOSIXErrorDomain { return "cannot write \(path): \(String(cString: strerror(Int32(cause.code))))" }
-        // Foundation sometimes gives no POSIX cause: ask the directory the file would be in.
-        let directory = (path as NSString).deletingLastPathComponent
-        if access(directory.isEmpty ? "." : directory, W_OK) != 0 {
-            return "cannot write \(path): \(String(cString: strerror(errno)))"
-        }
-        return "cannot write \(path): \(error.localizedDescription)"
+        let why = cause.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(cause.code))) : error.localizedDescription
+        return "cannot write \(path): \(why)"
     }
 
     /// "cannot write PATH: why" when a file written later at `path` (replaced atomically,

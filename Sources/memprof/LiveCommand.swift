@@ -86,6 +86,10 @@ struct LiveCommand: ParsableCommand {
         let keys = !plain && isatty(STDIN_FILENO) == 1 && LineEditor.enterRawMode()
         view.showsKeys = keys
         defer { if keys { LineEditor.restore() } }
+        // A frame: appended as plain text, or drawn over the screen on a terminal.
+        let show = { (text: String) in
+            Output.write(plain ? text + "\n" : "\u{1B}[H\u{1B}[2J" + text.replacingOccurrences(of: "\n", with: "\r\n"))
+        }
         let start = monotonicNow()
         var shown = 0
         var quit = false
@@ -94,12 +98,7 @@ struct LiveCommand: ParsableCommand {
                 let tick = monotonicNow()
                 if let sample = try source.read(at: tick - start, withProfile: true) {
                     view.add(sample)
-                    let text = view.frame(title: source.title)
-                    if plain {
-                        Output.write(text + "\n")
-                    } else {
-                        Output.write("\u{1B}[H\u{1B}[2J" + text.replacingOccurrences(of: "\n", with: "\r\n"))
-                    }
+                    show(view.frame(title: source.title))
                     shown += 1
                     if let frames, shown >= frames { break }
                 } else if source.finished {
@@ -119,7 +118,7 @@ struct LiveCommand: ParsableCommand {
                     case UInt8(ascii: "o"): view.sort = view.sort == .value ? .growth : .value
                     default: continue
                     }
-                    if !quit { Output.write("\u{1B}[H\u{1B}[2J" + view.frame(title: source.title).replacingOccurrences(of: "\n", with: "\r\n")) }
+                    if !quit { show(view.frame(title: source.title)) }
                 }
                 if source.finished && shown > 0 { break }
             }
@@ -127,8 +126,7 @@ struct LiveCommand: ParsableCommand {
             // (a program shorter than the first interval gets this one only).
             if !quit, frames.map({ shown < $0 }) ?? true, let program, let last = program.exitSample(at: monotonicNow() - start) {
                 view.add(last)
-                let text = view.frame(title: source.title)
-                Output.write(plain ? text + "\n" : "\u{1B}[H\u{1B}[2J" + text.replacingOccurrences(of: "\n", with: "\r\n"))
+                show(view.frame(title: source.title))
             }
         }
         guard let program else { return }

@@ -59,7 +59,6 @@ final class TimelineRecorder: @unchecked Sendable {
     /// Stops recording and writes the chart, with the exact peak and the live heap at exit.
     /// Returns false when the chart could not be written (the error is printed): `memprof
     /// run` then ends with status 1, as for its other outputs, after writing those.
-    @discardableResult
     func finish(command: [String], result: PreloadRun.Result) -> Bool {
         lock.withLock { stopped = true }
         done.wait()
