@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "MemprofProfileTests", dependencies: ["MemprofProfile"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "MemprofSymbolicationTests", dependencies: ["MemprofSymbolication"]),
         .testTarget(name: "MemprofTests", dependencies: ["Memprof"]),
-        .testTarget(name: "MemprofAnalysisTests", dependencies: ["MemprofAnalysis"], exclude: ["Golden"]),
+        .testTarget(name: "MemprofAnalysisTests", dependencies: ["MemprofAnalysis"], exclude: ["Golden", "GoPrograms"]),
         .testTarget(
             name: "MemprofHTTPTests",
             dependencies: [

@@ -1,5 +1,6 @@
 /// A regular expression used the way Go's `regexp.MatchString` is: does it match anywhere in
-/// the text. Patterns are RE2-style; Swift's regex syntax accepts the common subset.
+/// the text. Patterns are Go's (RE2) syntax with Go's meaning, rewritten by `RE2Syntax`;
+/// matching is by Unicode scalar (Go's runes), `\b` is an ASCII word boundary.
 struct GoRegex: @unchecked Sendable {
     let pattern: String
     private let regex: Regex<AnyRegexOutput>
@@ -7,8 +8,15 @@ struct GoRegex: @unchecked Sendable {
     /// Compiles `pattern`; `option` names the flag in the error.
     init(_ pattern: String, option: String) throws {
         self.pattern = pattern
+        let swift: RE2Syntax.Translation
         do {
-            regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
+            swift = try RE2Syntax.translate(pattern)
+        } catch {
+            throw AnalysisError.badRegex(option: option, pattern: pattern, reason: "error parsing regexp: " + error.message)
+        }
+        do {
+            let compiled = try Regex(swift.pattern).wordBoundaryKind(.simple).asciiOnlyWordCharacters()
+            regex = swift.wordBoundaries ? compiled : compiled.matchingSemantics(.unicodeScalar)
         } catch {
             throw AnalysisError.badRegex(option: option, pattern: pattern, reason: "\(error)")
         }

@@ -137,6 +137,8 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
         case let .unknownSampleIndex(s, available):
             return "sample_index \"\(s)\" must be one of: [\(available.joined(separator: " "))]"
         case let .badRegex(option, pattern, reason):
+            // Go's own refusals already name the part of the pattern at fault.
+            if reason.hasPrefix("error parsing regexp: ") { return "parsing \(option) regexp: \(reason)" }
             return "parsing \(option) regexp: \(reason): `\(pattern)`"
         case let .danglingReference(s): return "malformed profile: \(s)"
         case .zeroDivisor: return "zero divisor specified"

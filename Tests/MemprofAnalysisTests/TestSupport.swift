@@ -37,11 +37,12 @@ enum GoPprof {
 
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: goBinary) }
 
-    static func run(_ args: [String], in directory: URL? = nil) throws -> String {
+    /// `go tool pprof ARGS`; with `tool: []`, `go ARGS` (`go run program.go`).
+    static func run(_ args: [String], in directory: URL? = nil, tool: [String] = ["tool", "pprof"]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: goBinary)
         if let directory { p.currentDirectoryURL = directory }
-        p.arguments = ["tool", "pprof"] + args
+        p.arguments = tool + args
         var env = ProcessInfo.processInfo.environment
         env["TZ"] = "UTC"
         env["HOME"] = scratch.path
@@ -57,7 +58,7 @@ enum GoPprof {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
-            throw Failure(description: "go tool pprof \(args.joined(separator: " ")) failed: "
+            throw Failure(description: "go \((tool + args).joined(separator: " ")) failed: "
                 + String(decoding: errData, as: UTF8.self))
         }
         return String(decoding: outData, as: UTF8.self)
