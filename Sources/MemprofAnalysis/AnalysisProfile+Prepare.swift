@@ -76,34 +76,45 @@ extension AnalysisProfile {
         return diffTotal > 0 ? diffTotal : total
     }
 
-    /// Applies focus, ignore, hide, show and show_from (pprof `applyFocus`). Samples left
-    /// without frames are removed.
-    mutating func applyFilters(_ o: ReportOptions) throws {
-        if let tagFocus = try TagFilter(o.tagFocus, option: "tagfocus", samples: samples) { samples.removeAll { !tagFocus.matches($0) } }
-        if let tagIgnore = try TagFilter(o.tagIgnore, option: "tagignore", samples: samples) { samples.removeAll { tagIgnore.matches($0) } }
+    /// Applies focus, ignore, hide, show, show_from, the tag filters and prune_from, in pprof's
+    /// order (`applyFocus`). Samples left without frames are removed. Returns pprof's warnings
+    /// for filters that matched nothing (`Focus expression matched no samples`).
+    @discardableResult
+    mutating func applyFilters(_ o: ReportOptions) throws -> [String] {
+        // All compiled first, so that a bad one fails before any work (pprof's order).
         let focus = try GoRegex.compile(o.focus, option: "focus")
         let ignore = try GoRegex.compile(o.ignore, option: "ignore")
         let hide = try GoRegex.compile(o.hide, option: "hide")
         let show = try GoRegex.compile(o.show, option: "show")
         let showFrom = try GoRegex.compile(o.showFrom, option: "show_from")
+        let tagFocus = try TagFilter(o.tagFocus, option: "tagfocus", samples: samples)
+        let tagIgnore = try TagFilter(o.tagIgnore, option: "tagignore", samples: samples)
+        let pruneFrom = try GoRegex.compile(o.pruneFrom, option: "prune_from")
+        var matched: [(name: String, given: Bool, matched: Bool)] = []
 
         var focusOrIgnore: [Int: Bool] = [:]
         var hidden = Set<Int>()
+        var (focusMatched, ignoreMatched, hideMatched, showMatched) = (false, false, false, false)
         for li in locations.indices {
             if let ignore, matchesName(li, ignore) {
                 focusOrIgnore[li] = false
+                ignoreMatched = true
             } else if focus == nil || matchesName(li, focus!) {
                 focusOrIgnore[li] = true
+                focusMatched = true
             }
             if let hide, matchesName(li, hide) {
+                hideMatched = true
                 locations[li].lines = filterLines(li, hide, keepMatching: false)
                 if locations[li].lines.isEmpty { hidden.insert(li) }
             }
             if let show {
                 locations[li].lines = filterLines(li, show, keepMatching: true)
-                if locations[li].lines.isEmpty { hidden.insert(li) }
+                if locations[li].lines.isEmpty { hidden.insert(li) } else { showMatched = true }
             }
         }
+        matched += [("Focus", focus != nil, focusMatched), ("Ignore", ignore != nil, ignoreMatched),
+                    ("Hide", hide != nil, hideMatched), ("Show", show != nil, showMatched)]
         samples = samples.compactMap { s in
             var focused = false
             for l in s.locations {
@@ -119,8 +130,16 @@ extension AnalysisProfile {
             }
             return s
         }
-        if let showFrom { applyShowFrom(showFrom) }
-        if let pruneFrom = try GoRegex.compile(o.pruneFrom, option: "prune_from") { applyPruneFrom(pruneFrom) }
+        if let showFrom { matched.append(("ShowFrom", true, applyShowFrom(showFrom))) }
+        // Tags are tested on the samples the name filters left, as pprof does.
+        let tagFocusMatched = tagFocus.map { f in samples.contains { f.matches($0) } } ?? true
+        let tagIgnoreMatched = tagIgnore.map { f in samples.contains { f.matches($0) } } ?? true
+        if tagFocus != nil || tagIgnore != nil {
+            samples.removeAll { s in !(tagFocus?.matches(s) ?? true) || (tagIgnore?.matches(s) ?? false) }
+        }
+        matched += [("TagFocus", tagFocus != nil, tagFocusMatched), ("TagIgnore", tagIgnore != nil, tagIgnoreMatched)]
+        if let pruneFrom { applyPruneFrom(pruneFrom) }
+        return matched.filter { $0.given && !$0.matched }.map { $0.name + " expression matched no samples" }
     }
 
     /// pprof `PruneFrom`: a location whose function (argument list removed) matches keeps that
@@ -144,7 +163,8 @@ extension AnalysisProfile {
         }
     }
 
-    private mutating func applyShowFrom(_ rx: GoRegex) {
+    /// Returns whether any location matched.
+    private mutating func applyShowFrom(_ rx: GoRegex) -> Bool {
         var matched = Set<Int>()
         for li in locations.indices {
             if let m = locations[li].mapping, rx.matches(mappings[m].file) {
@@ -166,6 +186,7 @@ extension AnalysisProfile {
             s.locations = Array(s.locations[...i])
             return s
         }
+        return !matched.isEmpty
     }
 
     private func matchesName(_ li: Int, _ rx: GoRegex) -> Bool {

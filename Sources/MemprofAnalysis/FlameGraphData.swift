@@ -34,12 +34,16 @@ struct FlameGraphData {
     /// The first mapping's file, for the title.
     var mainFile = ""
 
+    /// pprof's warnings about filters that matched nothing.
+    var warnings: [String] = []
+
     private var nameIndex: [String: Int] = ["root": 0]
 
     /// The trees of every sample type of `profile`, filtered and grouped as `options` say.
     init(_ profile: Profile, options: ReportOptions) throws {
         let chosen = try PreparedReport(profile, options: options)
         initialTree = chosen.valueIndex
+        warnings = chosen.warnings
         // Compact profiles open with their compact names (what go tool pprof shows), older
         // ones with the stored names unless asked to simplify; `fullNames` opens full.
         let compact = chosen.profile.nameViews?.compact ?? false

@@ -29,6 +29,7 @@ public struct FlameGraphReport: Report {
     /// The page: HTML with the call trees of every sample type of `context.profile`.
     public func render(_ context: ReportContext) throws -> String {
         let data = try FlameGraphData(context.profile, options: context.options)
+        context.warn(data.warnings)
         let title = self.title ?? (data.mainFile.isEmpty ? "profile" : GoPath.base(data.mainFile))
         return FlameGraphTemplate.html(title: title, json: data.json())
     }

@@ -33,6 +33,7 @@ public struct ListReport: Report {
         options.granularity = .lines
         options = options.adjusted(trim: false, defaultNodeCount: 0)
         let report = try PreparedReport(context.profile, options: options)
+        context.warn(report.warnings)
         let g = CallGraph(report.profile, valueIndex: report.valueIndex, objectNames: true,
                           dropNegative: options.dropNegative, edges: false)
 

@@ -15,6 +15,7 @@ public struct PeekReport: Report {
         let rx = try GoRegex(pattern, option: "peek")
         let options = context.options.adjusted(trim: false, defaultNodeCount: 80)
         var report = try PreparedReport(context.profile, options: options)
+        context.warn(report.warnings)
         let trimmed = report.trimmedGraph()
         report.selectOutputUnit(trimmed.graph)
         let g = trimmed.graph

@@ -15,6 +15,8 @@ struct PreparedReport {
     let mainBuildID: String
     /// Unit values are printed in; `minimum` until `selectOutputUnit` picks one.
     var outputUnit: String
+    /// pprof's warnings about filters that matched nothing.
+    let warnings: [String]
 
     /// Prepares `source`. `trimFileNames` applies `-trim_path` to source file names, as
     /// pprof does for every report built from a call graph (not `traces`).
@@ -30,7 +32,7 @@ struct PreparedReport {
         mainFile = p.mappings.first?.file ?? ""
         mainBuildID = p.mappings.first?.buildID ?? ""
         total = p.total(valueIndex: valueIndex)
-        try p.applyFilters(options)
+        warnings = try p.applyFilters(options)
         p.aggregate(options.granularity, inlines: !options.noInlines)
         if trimFileNames {
             for i in p.functions.indices where !p.functions[i].filename.isEmpty {

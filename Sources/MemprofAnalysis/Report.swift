@@ -20,11 +20,22 @@ public struct ReportContext: Sendable {
     public var profile: Profile
     /// Sample index, filters, sorting and trimming.
     public var options: ReportOptions
+    /// Told what pprof prints on standard error while making a report: a filter that matched
+    /// nothing (`Focus expression matched no samples`). The report itself does not change.
+    public var onWarning: (@Sendable (String) -> Void)?
 
     /// A context for `profile` with `options` (pprof's defaults unless given).
-    public init(profile: Profile, options: ReportOptions = ReportOptions()) {
+    public init(profile: Profile, options: ReportOptions = ReportOptions(),
+                onWarning: (@Sendable (String) -> Void)? = nil) {
         self.profile = profile
         self.options = options
+        self.onWarning = onWarning
+    }
+
+    /// Passes a prepared report's warnings on.
+    func warn(_ warnings: [String]) {
+        guard let onWarning else { return }
+        for w in warnings { onWarning(w) }
     }
 }
 

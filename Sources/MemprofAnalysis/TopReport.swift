@@ -31,6 +31,7 @@ public struct TopReport: Report {
     public func rows(_ context: ReportContext) throws -> (rows: [Row], labels: [String], total: Int64) {
         let options = context.options.adjusted(trim: true, defaultNodeCount: 0)
         var report = try PreparedReport(context.profile, options: options)
+        context.warn(report.warnings)
         let trimmed = report.trimmedGraph()
         report.selectOutputUnit(trimmed.graph)
         let labels = report.reportLabels(trimmed)

@@ -12,6 +12,7 @@ public struct TracesReport: Report {
         let options = context.options.adjusted(trim: true, defaultNodeCount: 80)
         let units = numericLabelUnits(context)
         let report = try PreparedReport(context.profile, options: options, trimFileNames: false)
+        context.warn(report.warnings)
         let p = report.profile
         var out = report.profileLabels().joined(separator: "\n") + "\n"
         let frames = p.locations.indices.map { p.nodeInfos(of: $0, objectNames: false) }

@@ -1,3 +1,4 @@
+import Foundation
 import MemprofAnalysis
 import MemprofProfile
 
@@ -23,8 +24,20 @@ struct AnalysisSession {
         self.options = options
     }
 
-    /// The text of `report` over this profile with these options.
+    /// The text of `report` over this profile with these options. pprof's warnings (a filter
+    /// that matched nothing) go to standard error in its words, each once.
     func render(_ report: any Report) throws -> String {
-        try report.render(ReportContext(profile: profile, options: options))
+        let printed = WarningsPrinted()
+        return try report.render(ReportContext(profile: profile, options: options) { printed.print($0) })
+    }
+}
+
+/// Warnings already written by one render (a flame graph prepares a report per sample type).
+private final class WarningsPrinted: @unchecked Sendable {
+    private var seen = Set<String>()
+
+    func print(_ warning: String) {
+        guard seen.insert(warning).inserted else { return }
+        FileHandle.standardError.write(Data((warning + "\n").utf8))
     }
 }

@@ -39,6 +39,12 @@ enum GoPprof {
 
     /// `go tool pprof ARGS`; with `tool: []`, `go ARGS` (`go run program.go`).
     static func run(_ args: [String], in directory: URL? = nil, tool: [String] = ["tool", "pprof"]) throws -> String {
+        try runWithErrors(args, in: directory, tool: tool).output
+    }
+
+    /// `run`, with what the command wrote on standard error.
+    static func runWithErrors(_ args: [String], in directory: URL? = nil, tool: [String] = ["tool", "pprof"]) throws
+        -> (output: String, errors: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: goBinary)
         if let directory { p.currentDirectoryURL = directory }
@@ -61,7 +67,7 @@ enum GoPprof {
             throw Failure(description: "go \((tool + args).joined(separator: " ")) failed: "
                 + String(decoding: errData, as: UTF8.self))
         }
-        return String(decoding: outData, as: UTF8.self)
+        return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 }
 

@@ -61,10 +61,17 @@ final class CLIErrorTests: XCTestCase {
     func testBadOptions() throws {
         let heap = CLI.fixture("heap.pb.gz")
         try assertOneLineError(["top", "--sample-index", "nope", heap], "sample_index \"nope\" must be one of: [alloc_objects alloc_space inuse_objects inuse_space]")
-        // The regex error says what is wrong, as Go's does ("missing closing )").
-        try assertOneLineError(["top", "--focus", "(", heap], "parsing focus regexp: expected ')': `(`")
+        // The regex error is Go's, word for word.
+        try assertOneLineError(["top", "--focus", "(", heap], "parsing focus regexp: error parsing regexp: missing closing ): `(`")
         try assertOneLineError(["top", "--ignore", "a{2,1}", heap],
-                               "parsing ignore regexp: range lower bound '2' must be less than or equal to upper bound '1': `a{2,1}`")
+                               "parsing ignore regexp: error parsing regexp: invalid repeat count: `{2,1}`")
+        try assertOneLineError(["top", "--focus", "(?=x)", heap],
+                               "parsing focus regexp: error parsing regexp: invalid or unsupported Perl syntax: `(?=`")
+        // A filter that matches nothing: the report, and pprof's warning on standard error.
+        let unmatched = try CLI.memprof(["top", "--focus", "zzzq", "--hide", "zzzq", heap])
+        XCTAssertEqual(unmatched.status, 0)
+        XCTAssertTrue(unmatched.stdout.contains("Showing nodes accounting for 0, 0% of"), unmatched.stdout)
+        XCTAssertEqual(unmatched.stderr, "Focus expression matched no samples\nHide expression matched no samples\n")
         try assertOneLineError(["peek", "nothing_matches_this", heap], "no matches found for regexp: nothing_matches_this")
         // Usage errors are ArgumentParser's: a message, the usage line, status 64.
         let unknown = try CLI.memprof(["top", "--no-such-flag", heap])
