@@ -65,9 +65,17 @@ struct ProfileOptions: ParsableArguments {
             help: ArgumentHelp("Drop the frames below the lowest one matching this regex.", valueName: "regex"))
     var pruneFrom: String?
 
-    @Option(help: ArgumentHelp("Group entries by functions, filefunctions, files, lines or addresses.",
+    @Option(name: [.customLong("granularity"), .customLong("granularity", withSingleDash: true)],
+            help: ArgumentHelp("Group entries by functions, filefunctions, files, lines or addresses (default: functions).",
                                valueName: "kind"))
-    var granularity: GranularityArgument = .functions
+    var granularity: GranularityArgument?
+
+    @Flag(help: "Shortcuts for --granularity, as pprof spells them (-lines, -files, ...).")
+    var granularityShortcut: GranularityShortcut?
+
+    @Flag(name: [.customLong("noinlines"), .customLong("noinlines", withSingleDash: true)],
+          help: "Attribute inlined functions to the function they were inlined into.")
+    var noInlines = false
 
     @Option(name: [.customLong("unit"), .customLong("unit", withSingleDash: true)],
             help: ArgumentHelp("Print values in this unit (B, kB, MB, ..., minimum, auto).", valueName: "unit"))
@@ -96,7 +104,13 @@ struct ProfileOptions: ParsableArguments {
         if sampleShortcut != nil && sampleIndex != nil {
             throw ValidationError("give --sample-index or a shortcut such as --alloc_space, not both")
         }
+        if granularityShortcut != nil && granularity != nil {
+            throw ValidationError("give --granularity or a shortcut such as --lines, not both")
+        }
     }
+
+    /// The grouping asked for: a shortcut, else `--granularity`, else functions.
+    var chosenGranularity: Granularity { granularityShortcut?.value ?? granularity?.value ?? .functions }
 
     /// The sample type asked for: `--sample-index`, else a shortcut, else nil (the default).
     var chosenSampleIndex: String? { sampleIndex ?? sampleShortcut?.rawValue }
@@ -105,12 +119,13 @@ struct ProfileOptions: ParsableArguments {
     var reportOptions: ReportOptions {
         var o = ReportOptions(sampleIndex: chosenSampleIndex, nodeCount: nodeCount, nodeFraction: nodeFraction,
                               cumulative: cumulative, focus: focus, ignore: ignore, hide: hide, show: show,
-                              showFrom: showFrom, granularity: granularity.value, unit: unit,
+                              showFrom: showFrom, granularity: chosenGranularity, unit: unit,
                               simplifyNames: !fullNames)
         o.fullNames = fullNames
         o.tagFocus = tagFocus
         o.tagIgnore = tagIgnore
         o.pruneFrom = pruneFrom
+        o.noInlines = noInlines
         return o
     }
 }
@@ -132,6 +147,27 @@ enum SampleShortcut: String, EnumerableFlag {
         case .inuseObjects: return "Objects in use at the time of the profile."
         case .allocSpace: return "Bytes allocated since the program started, freed or not."
         case .allocObjects: return "Objects allocated since the program started."
+        }
+    }
+}
+
+/// `--lines` and its siblings: pprof's flags for the granularities.
+enum GranularityShortcut: String, EnumerableFlag {
+    case functions, filefunctions, files, lines, addresses
+
+    var value: Granularity { Granularity(rawValue: rawValue) ?? .functions }
+
+    static func name(for value: GranularityShortcut) -> NameSpecification {
+        [.customLong(value.rawValue), .customLong(value.rawValue, withSingleDash: true)]
+    }
+
+    static func help(for value: GranularityShortcut) -> ArgumentHelp? {
+        switch value {
+        case .functions: return "One entry per function (the default)."
+        case .filefunctions: return "One entry per function and source file."
+        case .files: return "One entry per source file."
+        case .lines: return "One entry per source line."
+        case .addresses: return "One entry per instruction address."
         }
     }
 }

@@ -38,6 +38,11 @@ final class ReportGoldenTests: XCTestCase {
             Case(name: "top_heap_files.txt", memprof: ["top", "--granularity", "files", heap], pprof: ["-top", "-files", heap]),
             Case(name: "peek_allocs_files.txt", memprof: ["peek", "main.go", "--granularity", "files", allocs],
                  pprof: ["-peek=main.go", "-files", allocs]),
+            // pprof's own spellings of the granularities and of -noinlines.
+            Case(name: "top_allocs_lines.txt", memprof: ["top", "-lines", "-n", "6", allocs], pprof: ["-top", "-lines", "-nodecount=6", allocs]),
+            Case(name: "traces_allocs_addresses.txt", memprof: ["traces", "--addresses", allocs],
+                 pprof: ["-traces", "-addresses", allocs]),
+            Case(name: "top_allocs_noinlines.txt", memprof: ["top", "-noinlines", allocs], pprof: ["-top", "-noinlines", allocs]),
             Case(name: "traces_allocs_prune_from.txt", memprof: ["traces", "-prune_from=runtime", allocs],
                  pprof: ["-traces", "-prune_from=runtime", allocs]),
             Case(name: "top_allocs_nodecount_negative.txt", memprof: ["top", "-nodecount=-1", allocs],
