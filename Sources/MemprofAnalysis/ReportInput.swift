@@ -50,34 +50,67 @@ public enum ReportInput {
         return merged
     }
 
-    /// pprof's `ScaleProfiles` for two profiles: each sample value (and the period) is
-    /// converted to the smaller of the two units when they are units of the same kind.
+    /// Several source profiles as one, as `go tool pprof a.pb.gz b.pb.gz` reads them: sample
+    /// values brought to common units, then merged (values of identical stacks add, durations
+    /// add, the time is the earliest). One profile is returned unchanged.
+    ///
+    /// - Throws: `AnalysisError.incompatibleProfiles` when their sample or period types differ.
+    public static func merge(_ sources: [Profile]) throws -> Profile {
+        guard sources.count > 1 else {
+            guard let only = sources.first else { throw AnalysisError.incompatibleProfiles("no profile") }
+            return only
+        }
+        var profiles = sources
+        do {
+            try scaleToCommonUnits(&profiles)
+            var merged = try Profile.merge(profiles)
+            var time: Int64 = 0
+            for p in profiles where time == 0 || p.timeNanos < time { time = p.timeNanos }
+            merged.timeNanos = time
+            return merged
+        } catch let error as AnalysisError {
+            if case .incompatibleBase(let why) = error { throw AnalysisError.incompatibleProfiles(why) }
+            throw error
+        } catch let error as ProfileError {
+            throw AnalysisError.incompatibleProfiles(error.message)
+        }
+    }
+
+    /// pprof's `ScaleProfiles` for two profiles.
     static func scaleToCommonUnits(_ a: inout Profile, _ b: inout Profile) throws {
-        guard a.sampleTypes.count == b.sampleTypes.count else {
+        var both = [a, b]
+        try scaleToCommonUnits(&both)
+        (a, b) = (both[0], both[1])
+    }
+
+    /// pprof's `ScaleProfiles`: each sample value (and the period) is converted to the
+    /// smallest of the profiles' units when they are units of the same kind.
+    static func scaleToCommonUnits(_ profiles: inout [Profile]) throws {
+        guard let first = profiles.first else { return }
+        for p in profiles.dropFirst() where p.sampleTypes.count != first.sampleTypes.count {
             throw AnalysisError.incompatibleBase(
-                "inconsistent samples type count: \(a.sampleTypes.count) != \(b.sampleTypes.count)")
+                "inconsistent samples type count: \(first.sampleTypes.count) != \(p.sampleTypes.count)")
         }
-        var ratiosA: [Double] = [], ratiosB: [Double] = []
-        for i in a.sampleTypes.indices {
-            let (ua, ub) = (a.sampleTypes[i].unit, b.sampleTypes[i].unit)
-            guard let common = commonUnit(ua, ub) else {
-                ratiosA.append(1)
-                ratiosB.append(1)
-                continue
+        var ratios = Array(repeating: [Double](), count: profiles.count)
+        for i in first.sampleTypes.indices {
+            let units = profiles.map { $0.sampleTypes[i].unit }
+            let common = units.dropFirst().reduce(units[0]) { commonUnit($0, $1) ?? $0 }
+            for j in profiles.indices {
+                let comparable = units[j] != common && commonUnit(units[j], common) != nil
+                ratios[j].append(comparable ? Measurement.scale(1, from: units[j], to: common).value : 1)
+                if comparable { profiles[j].sampleTypes[i].unit = common }
             }
-            ratiosA.append(Measurement.scale(1, from: ua, to: common).value)
-            ratiosB.append(Measurement.scale(1, from: ub, to: common).value)
-            a.sampleTypes[i].unit = common
-            b.sampleTypes[i].unit = common
         }
-        if let pa = a.periodType, let pb = b.periodType, let common = commonUnit(pa.unit, pb.unit) {
-            a.period = truncate(Measurement.scale(a.period, from: pa.unit, to: common).value)
-            b.period = truncate(Measurement.scale(b.period, from: pb.unit, to: common).value)
-            a.periodType?.unit = common
-            b.periodType?.unit = common
+        let periodUnits = profiles.compactMap { $0.periodType?.unit }
+        if let firstUnit = periodUnits.first {
+            let common = periodUnits.dropFirst().reduce(firstUnit) { commonUnit($0, $1) ?? $0 }
+            for j in profiles.indices {
+                guard let unit = profiles[j].periodType?.unit, unit != common, commonUnit(unit, common) != nil else { continue }
+                profiles[j].period = truncate(Measurement.scale(profiles[j].period, from: unit, to: common).value)
+                profiles[j].periodType?.unit = common
+            }
         }
-        a = scaled(a, ratiosA)
-        b = scaled(b, ratiosB)
+        for j in profiles.indices { profiles[j] = scaled(profiles[j], ratios[j]) }
     }
 
     /// The smaller of two different units of the same kind, or nil when they are equal or

@@ -130,6 +130,8 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     case baseAndDiffBase
     /// The base profile cannot be combined with the profile (sample or period types differ).
     case incompatibleBase(String)
+    /// Source profiles cannot be merged (sample or period types differ).
+    case incompatibleProfiles(String)
 
     public var description: String {
         switch self {
@@ -145,6 +147,7 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
         case let .noMatches(rx): return "no matches found for regexp: \(rx)"
         case .baseAndDiffBase: return "-base and -diff_base flags cannot both be specified"
         case let .incompatibleBase(why): return "cannot combine with base profile: \(why)"
+        case let .incompatibleProfiles(why): return "cannot merge the profiles: \(why)"
         }
     }
 }

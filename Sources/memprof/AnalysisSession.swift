@@ -10,13 +10,33 @@ struct AnalysisSession {
     /// Sample index, filters and trimming; the shell changes them between commands.
     var options: ReportOptions
 
-    /// Loads the profile and base named by the flags.
+    /// Loads the profile (several are merged, as pprof merges them) and base named by the flags.
     init(_ flags: ProfileOptions) throws {
-        let profile = try ProfileLoader.load(flags.profile, timeout: flags.timeout)
+        let profile = try Self.loadSources(flags.profiles, timeout: flags.timeout)
         let base = try flags.base.map { try ProfileLoader.load($0, timeout: flags.timeout) }
         let diffBase = try flags.diffBase.map { try ProfileLoader.load($0, timeout: flags.timeout) }
         self.profile = try ReportInput.combine(profile: profile, base: base, diffBase: diffBase)
         options = flags.reportOptions
+    }
+
+    /// One source is read or fails with its error. Of several, as in pprof, those that
+    /// cannot be read are named on standard error with how many were, and the rest are
+    /// merged; none readable is an error.
+    static func loadSources(_ sources: [String], timeout: Double) throws -> Profile {
+        guard sources.count > 1 else { return try ProfileLoader.load(sources.first ?? "", timeout: timeout) }
+        var loaded: [Profile] = []
+        for source in sources {
+            do {
+                loaded.append(try ProfileLoader.load(source, timeout: timeout))
+            } catch {
+                Diagnostics.printError(Diagnostics.message(for: error))
+            }
+        }
+        guard !loaded.isEmpty else { throw CLIFailure("failed to fetch any source profiles") }
+        if loaded.count < sources.count {
+            FileHandle.standardError.write(Data("Fetched \(loaded.count) source profiles out of \(sources.count)\n".utf8))
+        }
+        return try ReportInput.merge(loaded)
     }
 
     init(profile: Profile, options: ReportOptions) {

@@ -8,10 +8,10 @@ import MemprofAnalysis
 /// `-sample_index=alloc_space`, `-nodecount=5`, `-cum`, `-focus=re`) are accepted too, so a
 /// `go tool pprof` command line works after replacing `go tool pprof -top` with `memprof top`.
 struct ProfileOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("The profile: a file (gzipped or plain profile.proto) or an http(s) URL.",
+    @Argument(help: ArgumentHelp("The profile: a file (gzipped or plain profile.proto) or an http(s) URL; several are merged.",
                                  valueName: "file-or-url"),
               completion: .file())
-    var profile: String
+    var profiles: [String] = []
 
     @Option(name: [.customLong("sample-index"), .customLong("sample_index"), .customLong("sample_index", withSingleDash: true)],
             help: ArgumentHelp("Sample type to report, by name (alloc_space) or index (0). Default: the profile's default type, else the last.",
@@ -99,6 +99,7 @@ struct ProfileOptions: ParsableArguments {
     var timeout: Double = 60
 
     func validate() throws {
+        if profiles.isEmpty { throw ValidationError("Missing expected argument '<file-or-url> ...'") }
         if base != nil && diffBase != nil { throw ValidationError("give --base or --diff-base, not both") }
         // A negative count shows every entry, as 0 does (go tool pprof takes -1 the same way).
         if sampleShortcut != nil && sampleIndex != nil {

@@ -67,6 +67,19 @@ final class CLIErrorTests: XCTestCase {
                                "parsing ignore regexp: error parsing regexp: invalid repeat count: `{2,1}`")
         try assertOneLineError(["top", "--focus", "(?=x)", heap],
                                "parsing focus regexp: error parsing regexp: invalid or unsupported Perl syntax: `(?=`")
+        // Of several sources, the unreadable ones are named and the rest reported (pprof's
+        // way); none readable is an error.
+        let partial = try CLI.memprof(["top", heap, "/nonexistent/a.pb.gz"])
+        XCTAssertEqual(partial.status, 0)
+        XCTAssertEqual(partial.stdout, try CLI.memprof(["top", heap]).stdout)
+        XCTAssertEqual(partial.stderr, "memprof: /nonexistent/a.pb.gz: No such file or directory\n"
+            + "Fetched 1 source profiles out of 2\n")
+        let none = try CLI.memprof(["top", "/nonexistent/a", "/nonexistent/b"])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertEqual(none.stdout, "")
+        XCTAssertEqual(none.stderr, "memprof: /nonexistent/a: No such file or directory\nmemprof: /nonexistent/b: No such file or directory\n"
+            + "memprof: failed to fetch any source profiles\n")
+        try assertOneLineError(["top", heap, CLI.fixture("labels.pb.gz")], "cannot merge the profiles:")
         // A filter that matches nothing: the report, and pprof's warning on standard error.
         let unmatched = try CLI.memprof(["top", "--focus", "zzzq", "--hide", "zzzq", heap])
         XCTAssertEqual(unmatched.status, 0)

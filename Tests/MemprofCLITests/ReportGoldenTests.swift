@@ -43,6 +43,11 @@ final class ReportGoldenTests: XCTestCase {
             Case(name: "traces_allocs_addresses.txt", memprof: ["traces", "--addresses", allocs],
                  pprof: ["-traces", "-addresses", allocs]),
             Case(name: "top_allocs_noinlines.txt", memprof: ["top", "-noinlines", allocs], pprof: ["-top", "-noinlines", allocs]),
+            // Several sources are merged (units scaled, values added, durations summed).
+            Case(name: "top_heap_and_allocs_merged.txt", memprof: ["top", "-n", "8", heap, allocs],
+                 pprof: ["-top", "-nodecount=8", heap, allocs]),
+            Case(name: "traces_heap_twice_minus_gc1.txt", memprof: ["traces", "--base", gc1, heap, heap],
+                 pprof: ["-traces", "-base=" + gc1, heap, heap]),
             Case(name: "traces_allocs_prune_from.txt", memprof: ["traces", "-prune_from=runtime", allocs],
                  pprof: ["-traces", "-prune_from=runtime", allocs]),
             Case(name: "top_allocs_nodecount_negative.txt", memprof: ["top", "-nodecount=-1", allocs],
