@@ -24,6 +24,14 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
+/// The profiler's own mmapped blocks (own_blocks.c): remembered when a thread doing the
+/// profiler's work gets one from glibc, so that their free does not move glibc's dynamic mmap
+/// threshold. `take` forgets p and says whether it was one.
+HIDDEN void memprof_own_block_add(void *p);
+HIDDEN int memprof_own_block_take(void *p);
+/// glibc's free, except for the profiler's own mmapped blocks (see own_blocks.c).
+HIDDEN void memprof_libc_free(void *p);
+
 /// Takes a slot for this thread. `block`, when not NULL, is a block of the program's that
 /// the header check may use.
 HIDDEN memprof_slot *memprof_acquire_slot(void *block);

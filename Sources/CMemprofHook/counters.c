@@ -171,6 +171,9 @@ HOOK_TEXT void memprof_account_new(void *p, size_t requested, size_t usable, voi
   BUMP(&s->allocations, 1);
   BUMP(&s->requested_bytes, requested);
   BUMP(&s->allocated_bytes, usable);
+  // The profiler's own work (sampling paused) got a block of its own mapping.
+  if (UNLIKELY(LOAD(&s->sampling_paused)) && p != NULL && (memprof_chunk_head(p) & MEMPROF_CHUNK_MMAPPED))
+    memprof_own_block_add(p);
   s->until_sample -= (int64_t)usable;
   if (s->until_sample < 0 && p != NULL) memprof_sample(p, usable, s, (uintptr_t)__builtin_frame_address(0), ret);
   int64_t u = s->unflushed_live + (int64_t)usable;
@@ -229,7 +232,7 @@ HOOK_TEXT void memprof_free_sampled(void *p, memprof_slot *s) {
   }
   memprof_sample_forget(p);
   release_from_slot(s, memprof_block_size(p));
-  __libc_free(p);
+  memprof_libc_free(p);
 }
 
 HOOK_TEXT void memprof_free_plain(void *p) {
@@ -238,7 +241,7 @@ HOOK_TEXT void memprof_free_plain(void *p) {
     memprof_forget_if_sampled(p);
     memprof_account_release(memprof_block_size(p));
   }
-  __libc_free(p);
+  memprof_libc_free(p);
 }
 
 HOOK_TEXT void *memprof_alloc_sampled(void *p, memprof_slot *s, void *ret) {

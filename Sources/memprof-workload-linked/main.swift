@@ -25,6 +25,10 @@ if args.count >= 2 && args[1] == "accuracy" {
                           keepOneIn: args.count > 3 ? UInt64(args[3]) ?? 8 : 8))
     exit(0)
 }
+if args.count >= 2 && args[1] == "thresholds" {
+    print(thresholdsRun())
+    exit(0)
+}
 if args.count >= 2 && args[1] == "plugins" {
     exit(pluginsRun(Array(args.dropFirst(2))))
 }

@@ -55,6 +55,23 @@ final class GlibcInvisibilityTests: XCTestCase {
         }
     }
 
+    /// The profiler's own work in a linked program frees buffers of megabytes (the bucket copy,
+    /// the debug=1 text): glibc's free of such an mmapped block would raise its dynamic mmap
+    /// threshold for the whole program, so that its later blocks of 128 KiB to a few MiB came
+    /// from an arena and stayed resident once freed. They must not move it; the program's own
+    /// free of a large block still does, as without the hook.
+    func testProfilerWorkLeavesTheMmapThresholdAlone() throws {
+        let r = try runProgram(product("memprof-workload-linked"), ["thresholds"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+        XCTAssertEqual(json["start"] as? Bool, true, r.stdout)
+        XCTAssertEqual(json["after_own_frees"] as? Bool, true, "own frees moved the threshold: \(r.stdout)")
+        XCTAssertEqual(json["after_profile_builds"] as? Bool, true, "profile builds moved the threshold: \(r.stdout)")
+        XCTAssertEqual(json["after_program_free"] as? Bool, false, "the program's free must move it: \(r.stdout)")
+        // The builds were big enough to have moved it: buffers of megabytes.
+        XCTAssertGreaterThan(json["text_bytes"] as? Int ?? 0, 1 << 20, r.stdout)
+    }
+
     func testMemprofRunLeavesGlibcUnchanged() throws {
         let plain = try plainOutput()
         let profile = Self.dir.appendingPathComponent("probe.pb.gz").path
