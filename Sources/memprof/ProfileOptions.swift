@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import MemprofAnalysis
 
@@ -19,7 +20,7 @@ struct ProfileOptions: ParsableArguments {
     var sampleIndex: String?
 
     @Flag(help: "Shortcuts for --sample-index: in-use or allocated, bytes or objects.")
-    var sampleShortcut: SampleShortcut?
+    var sampleShortcuts: [SampleShortcut] = []
 
     @Option(name: [.short, .customLong("nodecount"), .customLong("nodecount", withSingleDash: true)],
             help: ArgumentHelp("Show at most N entries (top: all by default).", valueName: "n"))
@@ -102,8 +103,10 @@ struct ProfileOptions: ParsableArguments {
         if profiles.isEmpty { throw ValidationError("Missing expected argument '<file-or-url> ...'") }
         if base != nil && diffBase != nil { throw ValidationError("give --base or --diff-base, not both") }
         // A negative count shows every entry, as 0 does (go tool pprof takes -1 the same way).
-        if sampleShortcut != nil && sampleIndex != nil {
-            throw ValidationError("give --sample-index or a shortcut such as --alloc_space, not both")
+        // As pprof: --sample-index, else the first shortcut in pprof's order; the others are
+        // named on standard error and ignored.
+        for ignored in sampleSelection.ignored {
+            FileHandle.standardError.write(Data("Multiple value selections, ignoring -\(ignored.rawValue)\n".utf8))
         }
         if granularityShortcut != nil && granularity != nil {
             throw ValidationError("give --granularity or a shortcut such as --lines, not both")
@@ -114,7 +117,17 @@ struct ProfileOptions: ParsableArguments {
     var chosenGranularity: Granularity { granularityShortcut?.value ?? granularity?.value ?? .functions }
 
     /// The sample type asked for: `--sample-index`, else a shortcut, else nil (the default).
-    var chosenSampleIndex: String? { sampleIndex ?? sampleShortcut?.rawValue }
+    var chosenSampleIndex: String? { sampleSelection.chosen }
+
+    /// pprof's choice among `--sample-index` and the shortcuts: the index if given, else the
+    /// first shortcut in the order inuse_space, inuse_objects, alloc_space, alloc_objects.
+    private var sampleSelection: (chosen: String?, ignored: [SampleShortcut]) {
+        var chosen = sampleIndex, ignored: [SampleShortcut] = []
+        for shortcut in SampleShortcut.allCases where sampleShortcuts.contains(shortcut) {
+            if chosen == nil { chosen = shortcut.rawValue } else { ignored.append(shortcut) }
+        }
+        return (chosen, ignored)
+    }
 
     /// The report options these flags give.
     var reportOptions: ReportOptions {

@@ -134,6 +134,15 @@ final class CLIErrorTests: XCTestCase {
             XCTAssertEqual(r.status, 0, "\(spelling): \(r.stderr)")
             XCTAssertEqual(r.stdout, expected.stdout, "\(spelling)")
         }
+        // Several selections: pprof's choice (the index, else the first shortcut in its order)
+        // and its warning for each one ignored.
+        let several = try CLI.memprof(["top", "-alloc_objects", "-alloc_space", heap])
+        XCTAssertEqual(several.status, 0, several.stderr)
+        XCTAssertEqual(several.stdout, expected.stdout)
+        XCTAssertEqual(several.stderr, "Multiple value selections, ignoring -alloc_objects\n")
+        let indexWins = try CLI.memprof(["top", "-sample_index=alloc_space", "-inuse_space", heap])
+        XCTAssertEqual(indexWins.stdout, expected.stdout)
+        XCTAssertEqual(indexWins.stderr, "Multiple value selections, ignoring -inuse_space\n")
     }
 
     func testVersion() throws {
