@@ -98,7 +98,7 @@ struct AnalysisProfile {
         }
         if let i = Int(name) {
             guard i >= 0 && i < sampleTypes.count else {
-                throw AnalysisError.unknownSampleIndex(name, available: names)
+                throw AnalysisError.sampleIndexOutOfRange(name, last: sampleTypes.count - 1)
             }
             return i
         }

@@ -116,8 +116,10 @@ public struct ReportOptions: Sendable, Equatable {
 public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     /// The profile has no sample types.
     case noSampleTypes
-    /// `sampleIndex` names no sample type, or is out of range.
+    /// `sampleIndex` names no sample type.
     case unknownSampleIndex(String, available: [String])
+    /// `sampleIndex` is a number outside 0...last.
+    case sampleIndexOutOfRange(String, last: Int)
     /// A regex option does not compile; `reason` says what is wrong with it.
     case badRegex(option: String, pattern: String, reason: String)
     /// A sample or location refers to an ID the profile does not define.
@@ -138,6 +140,7 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
         case .noSampleTypes: return "profile has no samples"
         case let .unknownSampleIndex(s, available):
             return "sample_index \"\(s)\" must be one of: [\(available.joined(separator: " "))]"
+        case let .sampleIndexOutOfRange(s, last): return "sample_index \(s) is outside the range [0..\(last)]"
         case let .badRegex(option, pattern, reason):
             // Go's own refusals already name the part of the pattern at fault.
             if reason.hasPrefix("error parsing regexp: ") { return "parsing \(option) regexp: \(reason)" }

@@ -14,7 +14,9 @@ struct ProfileOptions: ParsableArguments {
               completion: .file())
     var profiles: [String] = []
 
+    // Unconditional: `-sample_index -1` is a value (pprof's flag parsing), not a flag.
     @Option(name: [.customLong("sample-index"), .customLong("sample_index"), .customLong("sample_index", withSingleDash: true)],
+            parsing: .unconditional,
             help: ArgumentHelp("Sample type to report, by name (alloc_space) or index (0). Default: the profile's default type, else the last.",
                                valueName: "name|n"))
     var sampleIndex: String?
@@ -22,7 +24,7 @@ struct ProfileOptions: ParsableArguments {
     @Flag(help: "Shortcuts for --sample-index: in-use or allocated, bytes or objects.")
     var sampleShortcuts: [SampleShortcut] = []
 
-    @Option(name: [.short, .customLong("nodecount"), .customLong("nodecount", withSingleDash: true)],
+    @Option(name: [.short, .customLong("nodecount"), .customLong("nodecount", withSingleDash: true)], parsing: .unconditional,
             help: ArgumentHelp("Show at most N entries (top: all by default).", valueName: "n"))
     var nodeCount: Int?
 

@@ -61,6 +61,9 @@ final class CLIErrorTests: XCTestCase {
     func testBadOptions() throws {
         let heap = CLI.fixture("heap.pb.gz")
         try assertOneLineError(["top", "--sample-index", "nope", heap], "sample_index \"nope\" must be one of: [alloc_objects alloc_space inuse_objects inuse_space]")
+        // A number out of range, negative ones too (a value, as in pprof's flags, not an option).
+        try assertOneLineError(["top", "-sample_index", "-1", heap], "sample_index -1 is outside the range [0..3]")
+        try assertOneLineError(["top", "--sample-index", "4", heap], "sample_index 4 is outside the range [0..3]")
         // The regex error is Go's, word for word.
         try assertOneLineError(["top", "--focus", "(", heap], "parsing focus regexp: error parsing regexp: missing closing ): `(`")
         try assertOneLineError(["top", "--ignore", "a{2,1}", heap],
