@@ -122,11 +122,12 @@ struct ProfileOptions: ParsableArguments {
     var chosenSampleIndex: String? { sampleSelection.chosen }
 
     /// pprof's choice among `--sample-index` and the shortcuts: the index if given, else the
-    /// first shortcut in the order inuse_space, inuse_objects, alloc_space, alloc_objects.
+    /// first shortcut in pprof's order (total_delay, contentions, inuse_space, inuse_objects,
+    /// alloc_space, alloc_objects).
     private var sampleSelection: (chosen: String?, ignored: [SampleShortcut]) {
         var chosen = sampleIndex, ignored: [SampleShortcut] = []
         for shortcut in SampleShortcut.allCases where sampleShortcuts.contains(shortcut) {
-            if chosen == nil { chosen = shortcut.rawValue } else { ignored.append(shortcut) }
+            if chosen == nil { chosen = shortcut.sampleType } else { ignored.append(shortcut) }
         }
         return (chosen, ignored)
     }
@@ -148,10 +149,16 @@ struct ProfileOptions: ParsableArguments {
 
 /// `--inuse_space` and its siblings: pprof's names for the four heap sample types.
 enum SampleShortcut: String, EnumerableFlag {
+    // pprof's order of precedence.
+    case totalDelay = "total_delay"
+    case contentions
     case inuseSpace = "inuse_space"
     case inuseObjects = "inuse_objects"
     case allocSpace = "alloc_space"
     case allocObjects = "alloc_objects"
+
+    /// The sample type it selects.
+    var sampleType: String { self == .totalDelay ? "delay" : rawValue }
 
     static func name(for value: SampleShortcut) -> NameSpecification {
         [.customLong(value.rawValue), .customLong(value.rawValue, withSingleDash: true)]
@@ -159,6 +166,8 @@ enum SampleShortcut: String, EnumerableFlag {
 
     static func help(for value: SampleShortcut) -> ArgumentHelp? {
         switch value {
+        case .totalDelay: return "Time waited (block and mutex profiles: the delay sample type)."
+        case .contentions: return "Times waited (block and mutex profiles)."
         case .inuseSpace: return "Bytes in use (not yet freed) at the time of the profile."
         case .inuseObjects: return "Objects in use at the time of the profile."
         case .allocSpace: return "Bytes allocated since the program started, freed or not."

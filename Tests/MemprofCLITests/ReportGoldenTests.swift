@@ -43,6 +43,11 @@ final class ReportGoldenTests: XCTestCase {
             Case(name: "traces_allocs_addresses.txt", memprof: ["traces", "--addresses", allocs],
                  pprof: ["-traces", "-addresses", allocs]),
             Case(name: "top_allocs_noinlines.txt", memprof: ["top", "-noinlines", allocs], pprof: ["-top", "-noinlines", allocs]),
+            // A block profile with pprof's shortcuts for its two sample types.
+            Case(name: "top_block_contentions.txt", memprof: ["top", "-contentions", CLI.fixture("block.pb.gz")],
+                 pprof: ["-top", "-contentions", CLI.fixture("block.pb.gz")]),
+            Case(name: "top_block_total_delay.txt", memprof: ["top", "-total_delay", CLI.fixture("block.pb.gz")],
+                 pprof: ["-top", "-total_delay", CLI.fixture("block.pb.gz")]),
             // Several sources are merged (units scaled, values added, durations summed).
             Case(name: "top_heap_and_allocs_merged.txt", memprof: ["top", "-n", "8", heap, allocs],
                  pprof: ["-top", "-nodecount=8", heap, allocs]),
