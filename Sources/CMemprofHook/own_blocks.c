@@ -19,28 +19,30 @@
 #define OWN_BLOCKS 256
 
 static uintptr_t g_blocks[OWN_BLOCKS];
-static uint32_t g_count;  // entries in use (a hint: checked before scanning)
+static uint32_t g_count;  // entries, counted before they are stored: 0 means none to look for
 
 void memprof_own_block_add(void *p) {
+  // Counted before it is stored: a free on another thread that finds the count at 0 can
+  // then be sure the block is not in the table.
+  __atomic_add_fetch(&g_count, 1, __ATOMIC_SEQ_CST);
   for (int i = 0; i < OWN_BLOCKS; i++) {
     uintptr_t zero = 0;
     if (LOAD(&g_blocks[i]) == 0 &&
-        __atomic_compare_exchange_n(&g_blocks[i], &zero, (uintptr_t)p, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-      ADD(&g_count, 1);
+        __atomic_compare_exchange_n(&g_blocks[i], &zero, (uintptr_t)p, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
       return;
-    }
   }
+  __atomic_sub_fetch(&g_count, 1, __ATOMIC_SEQ_CST);
   // No room (256 of the profiler's blocks of a mapping of their own live at once): this one is
   // freed the ordinary way, and may move the threshold.
 }
 
 int memprof_own_block_take(void *p) {
-  if (LOAD(&g_count) == 0) return 0;
+  if (__atomic_load_n(&g_count, __ATOMIC_SEQ_CST) == 0) return 0;
   for (int i = 0; i < OWN_BLOCKS; i++) {
     uintptr_t expected = (uintptr_t)p;
     if (LOAD(&g_blocks[i]) == expected &&
         __atomic_compare_exchange_n(&g_blocks[i], &expected, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-      ADD(&g_count, (uint32_t)-1);
+      __atomic_sub_fetch(&g_count, 1, __ATOMIC_SEQ_CST);
       return 1;
     }
   }
