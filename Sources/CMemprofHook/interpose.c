@@ -35,17 +35,16 @@ HOOK_TEXT static void *realloc_accounted(void *ptr, size_t size, void *ret) {
   // back in if the realloc fails (the block is then still the program's, unchanged).
   mp_live_info sampled;
   int was_sampled = memprof_detach_if_sampled(ptr, &sampled);
-  // glibc's realloc of an mmapped chunk never moves the thresholds (it remaps, or copies and
-  // unmaps): the profiler's own block is forgotten here, and the new one remembered by
-  // memprof_account_new. realloc(p, 0) frees, which goes the quiet way.
-  int own = (memprof_chunk_head(ptr) & MEMPROF_CHUNK_MMAPPED) && memprof_own_block_take(ptr);
   if (size == 0) {
     if (was_sampled) memprof_sample_end_detached(ptr, &sampled, 1);
     memprof_account_release(old);
-    if (own) memprof_own_block_add(ptr);
-    memprof_libc_free(ptr);  // what glibc's realloc(p, 0) does
+    memprof_libc_free(ptr);  // what glibc's realloc(p, 0) does, the profiler's own blocks quietly
     return NULL;
   }
+  // glibc's realloc of an mmapped chunk never moves the thresholds (it remaps, or copies and
+  // unmaps): the profiler's own block is forgotten here, and the new one remembered by
+  // memprof_account_new.
+  int own = (memprof_chunk_head(ptr) & MEMPROF_CHUNK_MMAPPED) && memprof_own_block_take(ptr);
   void *p = __libc_realloc(ptr, size);
   if (UNLIKELY(p == NULL)) {
     if (was_sampled) memprof_sample_end_detached(ptr, &sampled, 0);

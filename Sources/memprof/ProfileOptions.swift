@@ -161,7 +161,7 @@ enum SampleShortcut: String, EnumerableFlag {
     var sampleType: String { self == .totalDelay ? "delay" : rawValue }
 
     static func name(for value: SampleShortcut) -> NameSpecification {
-        [.customLong(value.rawValue), .customLong(value.rawValue, withSingleDash: true)]
+        pprofSpellings(value.rawValue)
     }
 
     static func help(for value: SampleShortcut) -> ArgumentHelp? {
@@ -183,7 +183,7 @@ enum GranularityShortcut: String, EnumerableFlag {
     var value: Granularity { Granularity(rawValue: rawValue) ?? .functions }
 
     static func name(for value: GranularityShortcut) -> NameSpecification {
-        [.customLong(value.rawValue), .customLong(value.rawValue, withSingleDash: true)]
+        pprofSpellings(value.rawValue)
     }
 
     static func help(for value: GranularityShortcut) -> ArgumentHelp? {
@@ -229,4 +229,9 @@ struct SourceOptions: ParsableArguments {
         options.sourcePath = sourcePath
         options.trimPath = trimPath
     }
+}
+
+/// A flag's two spellings: ours (`--lines`) and pprof's (`-lines`).
+private func pprofSpellings(_ name: String) -> NameSpecification {
+    [.customLong(name), .customLong(name, withSingleDash: true)]
 }
