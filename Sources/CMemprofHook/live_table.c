@@ -92,7 +92,48 @@ void memprof_live_prefetch(uint64_t p, uint64_t h) {
   if (capacity != 0) __builtin_prefetch(&e[home(h, capacity)], 1, 3);
 }
 
-int memprof_live_put(uint64_t p, uint64_t h, const mp_live_info *info, mp_live_info *previous) {
+// ---- the filter (live_table.h). A page's word changes only while the shard of the block
+// that joins or leaves is locked, with the table: so memprof_filter_recount, holding every
+// shard, sees words and table agree. Shards are by address, so two blocks of one page may be
+// counted in and out at once under two locks: the updates are atomic.
+
+// p became a live sampled block, or stopped being one: the word of its page, a lone block's
+// tag or a count, says so. A count that falls back to 1 stays a count (which block is left is
+// not known): the page's frees look up until it is empty again.
+static inline uint16_t filter_with(uint16_t v, uint64_t p) {  // v (not stuck) with p counted in
+  return v == 0 ? memprof_filter_tag((const void *)(uintptr_t)p) : (v & MP_FILTER_MANY) ? (uint16_t)(v + 1) : (uint16_t)(MP_FILTER_MANY | 2);
+}
+static inline uint16_t *filter_word(uint64_t p) { return &memprof_g_sample_filter[memprof_filter_slot((const void *)(uintptr_t)p)]; }
+
+static inline void filter_add(uint64_t p) {
+  uint16_t *f = filter_word(p);
+  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED);
+  do {
+    if (v == MP_FILTER_STUCK) return;
+  } while (!__atomic_compare_exchange_n(f, &v, filter_with(v, p), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
+// At rate 1, where every block is sampled and every page holds several, p's word is made stuck
+// instead of counted: a plain store, as nothing but memprof_filter_recount moves a word out of
+// MP_FILTER_STUCK. Neither the sample nor its free then pays an atomic read-modify-write on it
+// (st-churn 8M at rate 1: 2.68x the plain run with counted words, 2.4x with stuck ones).
+static inline void filter_stick(uint64_t p) {
+  uint16_t *f = filter_word(p);
+  if (__atomic_load_n(f, __ATOMIC_RELAXED) != MP_FILTER_STUCK) __atomic_store_n(f, MP_FILTER_STUCK, __ATOMIC_RELAXED);
+}
+
+static inline void filter_remove(uint64_t p) {
+  uint16_t *f = filter_word(p);
+  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
+  do {
+    if (v == 0 || v == MP_FILTER_STUCK) return;
+    next = (v & MP_FILTER_MANY) && v != (MP_FILTER_MANY | 1) ? (uint16_t)(v - 1) : 0;
+  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
+// ---- the table
+
+int memprof_live_put(uint64_t p, uint64_t h, const mp_live_info *info, mp_live_info *previous, int stick) {
   shard *s = shard_of(p, h);
   mp_lock_take(&s->lock);
   if ((s->count + 1) * 8 > s->capacity * 5 && !grow(s)) {
@@ -103,8 +144,13 @@ int memprof_live_put(uint64_t p, uint64_t h, const mp_live_info *info, mp_live_i
   uint64_t i = home(h, s->capacity);
   while (e[i].key != 0 && key_address(e[i].key) != p) i = i + 1 == s->capacity ? 0 : i + 1;
   int replaced = e[i].key != 0;
-  if (replaced) unpack(e[i].key, e[i].info, previous);
-  else s->count++;
+  if (replaced) {
+    unpack(e[i].key, e[i].info, previous);
+  } else {
+    s->count++;
+    if (stick) filter_stick(p);
+    else filter_add(p);
+  }
   e[i].key = (p >> 4) << 20 | (info->bucket & 0xfffff);
   e[i].info = pack_info(info);
   mp_lock_give(&s->lock);
@@ -144,6 +190,7 @@ static inline __attribute__((always_inline)) int take(uint64_t p, mp_live_info *
   }
   e[i].key = 0;
   s->count--;
+  filter_remove(p);
   mp_lock_give(&s->lock);
   return 1;
 }
@@ -159,6 +206,38 @@ uint64_t memprof_live_mapped_bytes(void) {
     if (c) n += bytes_for(c);
   }
   return n;
+}
+
+void memprof_filter_recount(void) {
+  uint16_t *fresh = memprof_map_table(sizeof memprof_g_sample_filter);
+  if (fresh == NULL) return;  // the stuck words stay: only slower
+  memprof_live_lock_all();
+  for (int i = 0; i < SHARDS; i++) {
+    const shard *s = &g_shards[i];
+    for (uint64_t j = 0; j < s->capacity; j++) {
+      if (s->entries[j].key == 0) continue;
+      uint64_t p = key_address(s->entries[j].key);
+      uint16_t *f = &fresh[memprof_filter_slot((const void *)(uintptr_t)p)];
+      if (*f != MP_FILTER_STUCK) *f = filter_with(*f, p);
+    }
+  }
+  // Each word goes from its old value to one that counts the same blocks: the shards are
+  // locked, so no block joins or leaves meanwhile.
+  for (uint32_t i = 0; i < (1u << MP_FILTER_BITS); i++)
+    if (LOAD(&memprof_g_sample_filter[i]) != fresh[i]) STORE(&memprof_g_sample_filter[i], fresh[i]);
+  memprof_live_unlock_all();
+  memprof_unmap_table(fresh, sizeof memprof_g_sample_filter);
+}
+
+void memprof_read_filter_pages(memprof_filter_pages *out) {
+  memprof_filter_pages n = {0, 0, 0};
+  for (uint32_t i = 0; i < (1u << MP_FILTER_BITS); i++) {
+    uint16_t v = LOAD(&memprof_g_sample_filter[i]);
+    if (v == MP_FILTER_STUCK) n.stuck++;
+    else if (v & MP_FILTER_MANY) n.counted++;
+    else if (v != 0) n.lone++;
+  }
+  *out = n;
 }
 
 void memprof_live_lock_all(void) {

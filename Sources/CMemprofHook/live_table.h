@@ -52,7 +52,9 @@ typedef struct mp_live_info {
 /// Adds or replaces p (h: memprof_live_hash(p)). Returns 0 when p was new, 1 when it replaced an entry (a block freed
 /// without our seeing it, then handed out again: *previous says what it was), -1 when
 /// memory for the table could not be had (the sample is then lost, and counted as such).
-HIDDEN int memprof_live_put(uint64_t p, uint64_t h, const mp_live_info *info, mp_live_info *previous);
+/// A new p is counted in its page's filter word before the shard's lock is given back
+/// (`stick`, at rate 1: the word is made stuck instead, see live_table.c).
+HIDDEN int memprof_live_put(uint64_t p, uint64_t h, const mp_live_info *info, mp_live_info *previous, int stick);
 /// The hash of a block's address in the table (give it to memprof_live_prefetch and put).
 static inline uint64_t memprof_live_hash(uint64_t p) {
   uint64_t h = (p >> 4) * 0xff51afd7ed558ccdull;
@@ -65,28 +67,13 @@ static inline uint64_t memprof_live_hash(uint64_t p) {
 HIDDEN void memprof_live_prefetch(uint64_t p, uint64_t h);
 /// Set (for good) once a shard of the table has grown past what the cache holds.
 extern int memprof_g_live_table_large HIDDEN;
-/// p became a live sampled block, or stopped being one: the filter word of its page, a lone
-/// block's tag or a count, says so. A count that falls back to 1 stays a count (which block is
-/// left is not known): the page's frees look up until it is empty again.
-static inline void memprof_filter_add(const void *p) {
-  uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
-  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
-  do {
-    if (v == MP_FILTER_STUCK) return;
-    next = v == 0 ? memprof_filter_tag(p) : (v & MP_FILTER_MANY) ? (uint16_t)(v + 1) : (uint16_t)(MP_FILTER_MANY | 2);
-  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-}
-
-static inline void memprof_filter_remove(const void *p) {
-  uint16_t *f = &memprof_g_sample_filter[memprof_filter_slot(p)];
-  uint16_t v = __atomic_load_n(f, __ATOMIC_RELAXED), next;
-  do {
-    if (v == 0 || v == MP_FILTER_STUCK) return;
-    next = (v & MP_FILTER_MANY) && v != (MP_FILTER_MANY | 1) ? (uint16_t)(v - 1) : 0;
-  } while (!__atomic_compare_exchange_n(f, &v, next, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-}
-
-/// Removes p; returns 1 and what it remembered, or 0 if p was not a sampled block.
+/// Counts every page's word again from the live sampled blocks, so that pages left stuck
+/// (by rate 1, or by a count that overflowed) send only their sampled blocks' frees to the
+/// table again. Takes every shard's lock meanwhile; a free that reads a word as it changes
+/// finds its block either way. Called when the rate leaves 1; not from a signal handler.
+HIDDEN void memprof_filter_recount(void);
+/// Removes p, and its count from its page's filter word; returns 1 and what it remembered, or
+/// 0 if p was not a sampled block.
 HIDDEN int memprof_live_take(uint64_t p, mp_live_info *out);
 /// The same without waiting, for a signal handler that interrupted its thread's sampler
 /// (which may hold the shard's lock): -1 when the lock is taken.

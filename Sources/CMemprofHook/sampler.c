@@ -146,7 +146,8 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
       .born_us = memprof_sample_clock_us(),
     };
     mp_live_info previous;
-    int put = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), &info, &previous)
+    int put = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), &info, &previous,
+                                        rate == 1)
                      : -1;
     if (put < 0) {
       drop(sp, usable);
@@ -154,7 +155,6 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
       // The block was handed out again after a free we did not see: that free counts now
       // (its lifetime unknown: not in the lifetime classes).
       if (put == 1) ADD(&sp->buckets[previous.bucket - 1].frees, 1);
-      else memprof_filter_add(p);
       ADD(&sp->buckets[bucket - 1].allocs, 1);
     }
   }
@@ -176,7 +176,7 @@ void memprof_sample_set_type(void *p, uint64_t metadata) {
       ADD(&sp->buckets[to - 1].allocs, 1);
       info.bucket = to;
     }
-    memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), &info, &previous);
+    memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), &info, &previous, 0);
   }
   t_in_sampler = 0;
 }
@@ -274,7 +274,6 @@ static inline __attribute__((always_inline)) int detach(void *p, mp_live_info *i
   // (its lifetime unknown), as for a free the hook did not see.
   int found = in_sampler ? memprof_live_take_nowait((uint64_t)(uintptr_t)p, info)
                          : memprof_live_take((uint64_t)(uintptr_t)p, info);
-  if (found == 1) memprof_filter_remove(p);
   t_in_sampler = in_sampler;
   return found == 1;
 }
@@ -288,11 +287,10 @@ static inline __attribute__((always_inline)) void end_detached(void *p, const mp
   // Back in the table (its lock may be held by the code a signal handler interrupted: then
   // the block leaves the profile as freed, and its allocation stays counted).
   int put = !freed && !in_sampler
-                ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), info, &previous)
+                ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), info, &previous, 0)
                 : -1;
   if (put < 0) count_free(sp, info);
-  else if (put == 0) memprof_filter_add(p);
-  else ADD(&sp->buckets[previous.bucket - 1].frees, 1);  // an entry there meanwhile: as in record()
+  else if (put == 1) ADD(&sp->buckets[previous.bucket - 1].frees, 1);  // an entry there meanwhile: as in record()
   t_in_sampler = in_sampler;
 }
 

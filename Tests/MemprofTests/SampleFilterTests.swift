@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CMemprofHook
 import Foundation
 import Memprof
 import MemprofProfile
@@ -123,7 +124,81 @@ final class SampleFilterTests: XCTestCase {
         let freed = Set(loneNeighbours + pairNeighbours)
         for p in layout.unsampled where !freed.contains(p) { free(p) }
     }
+
+    /// Rate 1 leaves its samples' pages stuck (a sample and its free then pay no atomic
+    /// update of the filter). Leaving rate 1 counts every page again from the live table:
+    /// no page stays stuck, each page of a block still live names or counts it, and the
+    /// blocks sampled at rate 1 leave inuse at their free.
+    func testLeavingRateOneCountsStuckPagesAgain() throws {
+        let base = try inuse("sampleFilterKept")
+        let count = 400
+        var kept: [UnsafeMutableRawPointer] = []
+        kept.reserveCapacity(count)
+        HeapProfile.samplingRate = 1
+        for _ in 0..<count { kept.append(sampleFilterKept()) }
+        var during = memprof_filter_pages(), after = memprof_filter_pages(), freed = memprof_filter_pages()
+        memprof_read_filter_pages(&during)
+        HeapProfile.samplingRate = 0
+        memprof_read_filter_pages(&after)
+        let pages = Set(kept.map { (UInt(bitPattern: $0) >> 12) & ((1 << 19) - 1) }).count
+        XCTAssertGreaterThanOrEqual(during.stuck, UInt64(pages), "at rate 1, every page of a sample is stuck")
+        XCTAssertEqual(after.stuck, 0, "no page is stuck once the rate is not 1")
+        XCTAssertGreaterThanOrEqual(after.lone + after.counted, UInt64(pages))
+        XCTAssertEqual(try inuse("sampleFilterKept") - base, Int64(count))
+        for p in kept { free(p) }
+        XCTAssertEqual(try inuse("sampleFilterKept") - base, 0)
+        memprof_read_filter_pages(&freed)
+        XCTAssertEqual(freed.stuck, 0)
+        XCTAssertLessThan(freed.lone + freed.counted, after.lone + after.counted, "freed blocks leave their pages' words")
+    }
+
+    /// Threads allocate and free while the rate moves between 1, a small rate and 0, so that
+    /// pages are stuck, counted again and stuck again under them. Every sampled block still
+    /// leaves inuse at its free, and once nothing runs, leaving rate 1 leaves no page stuck.
+    func testRateChangesUnderThreadsLoseNoFree() throws {
+        let base = try inuse("sampleFilterChurn")
+        final class Stop: @unchecked Sendable {
+            private let lock = NSLock()
+            private var stopped = false
+            var isSet: Bool { lock.withLock { stopped } }
+            func set() { lock.withLock { stopped = true } }
+        }
+        let stop = Stop()
+        let threads = 4, done = DispatchSemaphore(value: 0)
+        for t in 0..<threads {
+            Thread {
+                var ring = [UnsafeMutableRawPointer?](repeating: nil, count: 64)
+                var i = t
+                while !stop.isSet {
+                    let k = (i &* 7919) % ring.count
+                    free(ring[k])
+                    ring[k] = sampleFilterChurn(16 + (i % 97) * 16)
+                    i += 1
+                }
+                for p in ring { free(p) }
+                done.signal()
+            }.start()
+        }
+        for round in 0..<300 {
+            HeapProfile.samplingRate = [1, 0, 1, 4096, 1, 64][round % 6]
+            usleep(1_000)
+        }
+        stop.set()
+        for _ in 0..<threads { done.wait() }
+        HeapProfile.samplingRate = 1
+        HeapProfile.samplingRate = 0
+        var pages = memprof_filter_pages()
+        memprof_read_filter_pages(&pages)
+        XCTAssertEqual(pages.stuck, 0)
+        XCTAssertEqual(try inuse("sampleFilterChurn") - base, 0, "every sampled block freed left inuse")
+    }
 }
+
+@inline(never)
+func sampleFilterChurn(_ size: Int) -> UnsafeMutableRawPointer { malloc(size)! }
+
+@inline(never)
+func sampleFilterKept() -> UnsafeMutableRawPointer { malloc(48)! }
 
 @inline(never)
 func sampleFilterLone() -> UnsafeMutableRawPointer { malloc(48)! }

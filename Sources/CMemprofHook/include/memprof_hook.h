@@ -179,6 +179,22 @@ typedef struct memprof_self_memory {
 /// system call.
 void memprof_read_self_memory(memprof_self_memory *out);
 
+/// The sample filter, page by page (a word per 4 KiB page of a 2 GiB window of addresses):
+/// free() looks a block up in the live sampled blocks only where its page's word may hold it.
+typedef struct memprof_filter_pages {
+  /// Pages whose word names one live sampled block: only that block's free looks it up.
+  uint64_t lone;
+  /// Pages whose word counts several: every free in them looks up.
+  uint64_t counted;
+  /// Pages whose word is stuck, counting no more (rate 1 leaves its samples' pages so until
+  /// the rate changes): every free in them looks up.
+  uint64_t stuck;
+} memprof_filter_pages;
+
+/// Counts the filter's pages by kind (see memprof_filter_pages), for diagnostics: reads the
+/// whole filter (1 MiB), without a lock.
+void memprof_read_filter_pages(memprof_filter_pages *out);
+
 /// Copies the thread labels of the sampler (NUL-terminated, at most 15 bytes each) into
 /// `names`; returns how many there are (copies at most `capacity`), -1 for an invalid file.
 int memprof_thread_names(const void *state, size_t size, char (*names)[16], size_t capacity);
