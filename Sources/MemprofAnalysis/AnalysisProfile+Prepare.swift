@@ -65,15 +65,26 @@ extension AnalysisProfile {
 
     /// Sum of the absolute values of one sample value (pprof's report total). When some
     /// samples are marked as the base of a diff (`pprof::base`), only those count.
-    func total(valueIndex: Int) -> Int64 {
+    func total(valueIndex: Int, meanOf mean: Bool = false) -> Int64 {
         var total: Int64 = 0, diffTotal: Int64 = 0
+        // With `mean`, the first values' sums divide the totals (pprof's computeTotal).
+        var div: Int64 = 0, diffDiv: Int64 = 0
         for s in samples {
             var v = s.values[valueIndex]
             if v < 0 { v = 0 &- v }
+            let d = mean ? s.values[0] : 0
             total = total &+ v
-            if s.labels["pprof::base"]?.first == "true" { diffTotal = diffTotal &+ v }
+            div = div &+ d
+            if s.labels["pprof::base"]?.first == "true" {
+                diffTotal = diffTotal &+ v
+                diffDiv = diffDiv &+ d
+            }
         }
-        return diffTotal > 0 ? diffTotal : total
+        if diffTotal > 0 {
+            total = diffTotal
+            div = diffDiv
+        }
+        return div != 0 ? total.dividedReportingOverflow(by: div).partialValue : total
     }
 
     /// Applies focus, ignore, hide, show, show_from, the tag filters and prune_from, in pprof's

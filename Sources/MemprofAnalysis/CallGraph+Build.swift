@@ -2,10 +2,11 @@ extension CallGraph {
     /// Builds the graph of one sample value. When `kept` is given, nodes outside it are left
     /// out and the edges around them are marked residual. Without `edges`, only the nodes and
     /// their values are computed (`buildEdges` adds the edges later).
+    /// With `mean`, nodes also sum their samples' first values (see `Node.flatValue`).
     init(_ p: AnalysisProfile, valueIndex: Int, kept: Set<NodeInfo>? = nil, objectNames: Bool = false,
-         dropNegative: Bool = false, edges: Bool = true) {
+         dropNegative: Bool = false, edges: Bool = true, mean: Bool = false) {
         self.init(nodesOf: p, objectNames: objectNames, kept: kept)
-        accumulate(p, valueIndex: valueIndex, dropNegative: dropNegative)
+        accumulate(p, valueIndex: valueIndex, dropNegative: dropNegative, mean: mean)
         if edges { buildEdges(p, valueIndex: valueIndex) }
     }
 
@@ -39,32 +40,38 @@ extension CallGraph {
     /// like `init(_:valueIndex:kept:)` with their identities but without hashing them again.
     /// Node indices stay those of this graph.
     func restricted(to keep: [Bool], _ p: AnalysisProfile, valueIndex: Int, dropNegative: Bool,
-                    edges: Bool = true) -> CallGraph {
+                    edges: Bool = true, mean: Bool = false) -> CallGraph {
         let frames = frameNodes.map { n in n >= 0 && keep[Int(n)] ? n : -1 }
         var all = allNodes
         for i in all.indices {
             all[i].flat = 0
             all[i].cum = 0
+            all[i].flatDiv = 0
+            all[i].cumDiv = 0
         }
         var g = CallGraph(allNodes: all, frameStart: frameStart, frameNodes: frames)
-        g.accumulate(p, valueIndex: valueIndex, dropNegative: dropNegative)
+        g.accumulate(p, valueIndex: valueIndex, dropNegative: dropNegative, mean: mean)
         if edges { g.buildEdges(p, valueIndex: valueIndex) }
         return g
     }
 
     /// Adds every sample's value to the flat and cumulative values of its nodes (once per
     /// sample for the cumulative value), then lists the nodes with a value.
-    private mutating func accumulate(_ p: AnalysisProfile, valueIndex: Int, dropNegative: Bool) {
+    private mutating func accumulate(_ p: AnalysisProfile, valueIndex: Int, dropNegative: Bool, mean: Bool) {
+        self.mean = mean
         let count = allNodes.count
         var flat = [Int64](repeating: 0, count: count)
         var cum = [Int64](repeating: 0, count: count)
+        var flatDiv = [Int64](repeating: 0, count: mean ? count : 0)
+        var cumDiv = [Int64](repeating: 0, count: mean ? count : 0)
         // The last sample that added to each node's cumulative value.
         var seen = [Int](repeating: -1, count: count)
         frameStart.withUnsafeBufferPointer { start in
             frameNodes.withUnsafeBufferPointer { frames in
                 for si in p.samples.indices {
                     let w = p.samples[si].values[valueIndex]
-                    if w == 0 { continue }
+                    let d = mean ? p.samples[si].values[0] : 0
+                    if w == 0 && d == 0 { continue }
                     var parent = -1
                     var residual = false
                     for loc in p.samples[si].locations.reversed() {
@@ -80,18 +87,26 @@ extension CallGraph {
                             if seen[n] != si {
                                 seen[n] = si
                                 cum[n] &+= w
+                                if mean { cumDiv[n] &+= d }
                             }
                             parent = n
                             residual = false
                         }
                     }
-                    if parent >= 0 && !residual { flat[parent] &+= w }
+                    if parent >= 0 && !residual {
+                        flat[parent] &+= w
+                        if mean { flatDiv[parent] &+= d }
+                    }
                 }
             }
         }
         for i in 0 ..< count {
             allNodes[i].flat = flat[i]
             allNodes[i].cum = cum[i]
+            if mean {
+                allNodes[i].flatDiv = flatDiv[i]
+                allNodes[i].cumDiv = cumDiv[i]
+            }
         }
         nodes = (0 ..< count).filter { i in
             if cum[i] == 0 && flat[i] == 0 { return false }
@@ -119,7 +134,8 @@ extension CallGraph {
             frameNodes.withUnsafeBufferPointer { frames in
                 for si in p.samples.indices {
                     let w = p.samples[si].values[valueIndex]
-                    if w == 0 { continue }
+                    // With `mean`, a sample of value 0 still makes its edges (pprof's graph).
+                    if w == 0 && (!mean || p.samples[si].values[0] == 0) { continue }
                     var parent = -1
                     var residual = false
                     for loc in p.samples[si].locations.reversed() {

@@ -46,7 +46,7 @@ extension PreparedReport {
     /// kept depends on node values alone, and every rebuild starts again from the samples.
     func trimmedGraph() -> TrimmedGraph {
         let o = options
-        let full = CallGraph(profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false)
+        let full = CallGraph(profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false, mean: o.mean)
         var g = full
         let totalValue = g.flatSum
         let nodeCutoff = abs64(truncate(Double(totalValue) * o.nodeFraction))
@@ -57,7 +57,7 @@ extension PreparedReport {
             if g.nodes.count != kept.count {
                 dropped = g.nodes.count - kept.count
                 g = full.restricted(to: kept.keep, profile, valueIndex: valueIndex, dropNegative: o.dropNegative,
-                                    edges: false)
+                                    edges: false, mean: o.mean)
             }
         }
         let originalCount = g.nodes.count
@@ -65,7 +65,8 @@ extension PreparedReport {
         if let count = o.nodeCount, count > 0, g.nodes.count > count {
             var top = [Bool](repeating: false, count: g.allNodes.count)
             for n in g.nodes.prefix(count) { top[n] = true }
-            g = full.restricted(to: top, profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false)
+            g = full.restricted(to: top, profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false,
+                                mean: o.mean)
             g.sortNodes(cumulative: o.cumulative)
         }
         g.buildEdges(profile, valueIndex: valueIndex)

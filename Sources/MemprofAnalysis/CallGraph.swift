@@ -51,6 +51,14 @@ struct CallGraph: Sendable {
         var info: NodeInfo
         var flat: Int64 = 0
         var cum: Int64 = 0
+        /// With `mean`: the sums of the first sample values (counts) behind `flat` and `cum`.
+        var flatDiv: Int64 = 0
+        var cumDiv: Int64 = 0
+
+        /// The flat value a report shows: `flat`, or with `mean` its mean per count.
+        var flatValue: Int64 { flatDiv == 0 ? flat : flat.dividedReportingOverflow(by: flatDiv).partialValue }
+        /// The cumulative value a report shows: `cum`, or with `mean` its mean per count.
+        var cumValue: Int64 { cumDiv == 0 ? cum : cum.dividedReportingOverflow(by: cumDiv).partialValue }
     }
 
     /// A caller-to-callee edge.
@@ -87,6 +95,8 @@ struct CallGraph: Sendable {
     let frameStart: [Int32]
     /// Node of each frame, -1 for a frame left out of the graph.
     let frameNodes: [Int32]
+    /// Values are also summed as `mean` divisors (the samples' first values).
+    var mean = false
     /// The edges, numbered densely; empty until `buildEdges` when built without them.
     private(set) var edges: [EdgeRecord] = []
     private(set) var hasEdges = false
@@ -132,6 +142,8 @@ struct CallGraph: Sendable {
 
     /// Sum of the flat values of the graph's nodes.
     var flatSum: Int64 { nodes.reduce(0) { $0 &+ allNodes[$1].flat } }
+    /// Sum of the flat values the report shows (means with `mean`).
+    var flatValueSum: Int64 { nodes.reduce(0) { $0 &+ allNodes[$1].flatValue } }
 
     /// Removes edges into the graph's nodes lighter than `cutoff` (absolute weight); returns
     /// how many.

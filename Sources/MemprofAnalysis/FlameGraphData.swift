@@ -41,6 +41,9 @@ struct FlameGraphData {
 
     /// The trees of every sample type of `profile`, filtered and grouped as `options` say.
     init(_ profile: Profile, options: ReportOptions) throws {
+        // Widths are totals: a flame graph has no place for means (`mean` is ignored).
+        var options = options
+        options.mean = false
         let chosen = try PreparedReport(profile, options: options)
         initialTree = chosen.valueIndex
         warnings = chosen.warnings

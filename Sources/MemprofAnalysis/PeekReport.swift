@@ -29,17 +29,19 @@ public struct PeekReport: Report {
             guard rx.matches(name) else { continue }
             matched += 1
             out += Self.separator + "\n"
+            // With `mean`, nodes show means and edges totals, as in pprof.
+            let flat = n.flatValue, cum = n.cumValue
             for (caller, e) in g.sortedEdges(of: i, incoming: true) {
-                out += edgeLine(report, e, of: n.cum, g.allNodes[caller].info.printableName)
+                out += edgeLine(report, e, of: cum, g.allNodes[caller].info.printableName)
             }
-            flatSum &+= n.flat
-            out += GoFormat.pad(report.formatValue(n.flat), width: 10) + " "
-                + Measurement.percentage(n.flat, of: report.total) + " "
+            flatSum &+= flat
+            out += GoFormat.pad(report.formatValue(flat), width: 10) + " "
+                + Measurement.percentage(flat, of: report.total) + " "
                 + Measurement.percentage(flatSum, of: report.total) + " "
-                + GoFormat.pad(report.formatValue(n.cum), width: 10) + " "
-                + Measurement.percentage(n.cum, of: report.total) + "                | " + name + "\n"
+                + GoFormat.pad(report.formatValue(cum), width: 10) + " "
+                + Measurement.percentage(cum, of: report.total) + "                | " + name + "\n"
             for (callee, e) in g.sortedEdges(of: i, incoming: false) {
-                out += edgeLine(report, e, of: n.cum, g.allNodes[callee].info.printableName)
+                out += edgeLine(report, e, of: cum, g.allNodes[callee].info.printableName)
             }
         }
         if !g.nodes.isEmpty { out += Self.separator + "\n" }

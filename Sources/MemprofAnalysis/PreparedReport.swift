@@ -31,7 +31,7 @@ struct PreparedReport {
         sampleType = p.sampleTypes[valueIndex]
         mainFile = p.mappings.first?.file ?? ""
         mainBuildID = p.mappings.first?.buildID ?? ""
-        total = p.total(valueIndex: valueIndex)
+        total = p.total(valueIndex: valueIndex, meanOf: options.mean)
         warnings = try p.applyFilters(options)
         p.aggregate(options.granularity, inlines: !options.noInlines)
         if trimFileNames {
@@ -47,6 +47,14 @@ struct PreparedReport {
 
     private var ratio: Double { 1 / options.divideBy }
 
+    /// A sample's value in the report: the chosen one, or with `mean` that divided by the
+    /// sample's first value (when not zero).
+    func value(of s: AnalysisProfile.Sample) -> Int64 {
+        let v = s.values[valueIndex]
+        guard options.mean, let d = s.values.first, d != 0 else { return v }
+        return v.dividedReportingOverflow(by: d).partialValue
+    }
+
     /// A value in the report's unit (`858.38MB`, `0.50MB`, `12`).
     func formatValue(_ v: Int64) -> String {
         var v = v
@@ -60,8 +68,8 @@ struct PreparedReport {
         guard outputUnit == "minimum", !g.nodes.isEmpty else { return }
         var minValue: Int64 = 0
         for i in g.nodes {
-            var nodeMin = abs64(g.allNodes[i].flat)
-            if nodeMin == 0 { nodeMin = abs64(g.allNodes[i].cum) }
+            var nodeMin = abs64(g.allNodes[i].flatValue)
+            if nodeMin == 0 { nodeMin = abs64(g.allNodes[i].cumValue) }
             if nodeMin > 0 && (minValue == 0 || nodeMin < minValue) { minValue = nodeMin }
         }
         var maxValue = total
@@ -86,7 +94,7 @@ struct PreparedReport {
         if !mainFile.isEmpty { labels.append("File: " + GoPath.base(mainFile)) }
         if !mainBuildID.isEmpty { labels.append("Build ID: " + mainBuildID) }
         labels += profile.comments.filter { !$0.hasPrefix("#") }
-        if !sampleType.type.isEmpty { labels.append("Type: " + sampleType.type) }
+        if !sampleType.type.isEmpty { labels.append("Type: " + (options.mean ? "mean_" : "") + sampleType.type) }
         if profile.timeNanos != 0 {
             labels.append("Time: " + LocalTime.pprofTimestamp(nanos: profile.timeNanos))
         }
@@ -113,7 +121,7 @@ struct PreparedReport {
                 labels.append("   " + (bytes.count > 80 ? String(decoding: bytes.prefix(80), as: UTF8.self) + "…" : f))
             }
         }
-        let flatSum = t.graph.flatSum
+        let flatSum = t.graph.flatValueSum
         labels.append("Showing nodes accounting for \(formatValue(flatSum)), "
             + "\(trimSpaces(Measurement.percentage(flatSum, of: total))) of \(formatValue(total)) total")
         if total != 0 {

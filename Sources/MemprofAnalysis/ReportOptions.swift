@@ -55,6 +55,12 @@ public struct ReportOptions: Sendable, Equatable {
     public var unit: String
     /// Divide all values by this number before printing (`-divide_by`).
     public var divideBy: Double
+    /// Show each entry's value divided by its samples' first value, their count (`-mean`;
+    /// `-mean_delay` is this with the `delay` sample type): the mean wait of block and mutex
+    /// profiles. As in pprof, entries are still chosen and sorted by their totals, `list`
+    /// and the edges of `peek` show totals against the mean total, and `traces` shows each
+    /// sample's mean. Flame graphs show totals.
+    public var mean = false
     /// Show Swift names simplified (`Array<Int>` for `Swift.Array<Swift.Int>`, `specialized f`,
     /// `closure #1 in f`) where a profile stores full signatures (written before compact
     /// names), and demangle names that are still mangled (Swift ones to compact names, C++),

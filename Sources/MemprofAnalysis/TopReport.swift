@@ -17,9 +17,10 @@ public struct TopReport: Report {
         public var name: String
         /// `(inline)`, `(partial-inline)` or empty.
         public var inlineLabel: String
-        /// Value of the samples whose leaf frame is this entry.
+        /// Value of the samples whose leaf frame is this entry (its mean with `mean`).
         public var flat: Int64
-        /// Value of the samples with this entry anywhere on the stack (counted once).
+        /// Value of the samples with this entry anywhere on the stack, counted once (its mean
+        /// with `mean`).
         public var cum: Int64
         /// `flat` formatted in the report's unit.
         public var flatText: String
@@ -38,8 +39,8 @@ public struct TopReport: Report {
         let g = trimmed.graph
         let rows = g.nodes.map { i -> Row in
             let n = g.allNodes[i]
-            return Row(name: n.info.printableName, inlineLabel: g.inlineLabel(i), flat: n.flat, cum: n.cum,
-                       flatText: report.formatValue(n.flat), cumText: report.formatValue(n.cum))
+            return Row(name: n.info.printableName, inlineLabel: g.inlineLabel(i), flat: n.flatValue, cum: n.cumValue,
+                       flatText: report.formatValue(n.flatValue), cumText: report.formatValue(n.cumValue))
         }
         return (rows, labels, report.total)
     }

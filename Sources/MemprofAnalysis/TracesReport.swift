@@ -37,7 +37,7 @@ public struct TracesReport: Report {
             }
             out += numeric.sorted { $0.goLess($1) }.joined()
             for (i, frame) in stack.enumerated() {
-                let value = i == 0 ? report.formatValue(s.values[report.valueIndex]) : ""
+                let value = i == 0 ? report.formatValue(report.value(of: s)) : ""
                 out += GoFormat.pad(value, width: 10) + "   " + frame.name + (frame.inline ? " (inline)" : "") + "\n"
             }
         }

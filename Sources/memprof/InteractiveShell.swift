@@ -86,6 +86,9 @@ struct InteractiveShell {
         case "flat":
             guard let b = InteractiveShell.bool(value) else { return .error("flat must be true or false") }
             o.cumulative = !b
+        case "mean":
+            guard let b = InteractiveShell.bool(value) else { return .error("mean must be true or false") }
+            o.mean = b
         case "focus": o.focus = value.isEmpty ? nil : value
         case "ignore": o.ignore = value.isEmpty ? nil : value
         case "hide": o.hide = value.isEmpty ? nil : value
@@ -166,6 +169,7 @@ struct InteractiveShell {
             ("focus", o.focus ?? "", ""), ("granularity", o.granularity.rawValue,
              "[" + Granularity.allCases.map(\.rawValue).joined(separator: " | ") + "]"),
             ("hide", o.hide ?? "", ""), ("ignore", o.ignore ?? "", ""),
+            ("mean", o.mean ? "true" : "false", "values per count (block and mutex profiles)"),
             ("nodecount", o.nodeCount.map(String.init) ?? "-1", o.nodeCount == nil ? "default" : ""),
             ("nodefraction", "\(o.nodeFraction)", ""),
             ("sample_index", current, "[" + types.joined(separator: " | ") + "]"),

@@ -24,6 +24,10 @@ struct ProfileOptions: ParsableArguments {
     @Flag(help: "Shortcuts for --sample-index: in-use or allocated, bytes or objects.")
     var sampleShortcuts: [SampleShortcut] = []
 
+    @Flag(name: [.customLong("mean"), .customLong("mean", withSingleDash: true)],
+          help: "Show each entry's mean per count (the first sample type): the mean wait in block and mutex profiles.")
+    var mean = false
+
     @Option(name: [.short, .customLong("nodecount"), .customLong("nodecount", withSingleDash: true)], parsing: .unconditional,
             help: ArgumentHelp("Show at most N entries (top: all by default).", valueName: "n"))
     var nodeCount: Int?
@@ -122,7 +126,7 @@ struct ProfileOptions: ParsableArguments {
     var chosenSampleIndex: String? { sampleSelection.chosen }
 
     /// pprof's choice among `--sample-index` and the shortcuts: the index if given, else the
-    /// first shortcut in pprof's order (total_delay, contentions, inuse_space, inuse_objects,
+    /// first shortcut in pprof's order (total_delay, mean_delay, contentions, inuse_space, inuse_objects,
     /// alloc_space, alloc_objects).
     private var sampleSelection: (chosen: String?, ignored: [SampleShortcut]) {
         var chosen = sampleIndex, ignored: [SampleShortcut] = []
@@ -143,6 +147,8 @@ struct ProfileOptions: ParsableArguments {
         o.tagIgnore = tagIgnore
         o.pruneFrom = pruneFrom
         o.noInlines = noInlines
+        // -mean_delay asks for means even when another selection wins the sample type (pprof).
+        o.mean = mean || sampleShortcuts.contains(.meanDelay)
         return o
     }
 }
@@ -151,6 +157,7 @@ struct ProfileOptions: ParsableArguments {
 enum SampleShortcut: String, EnumerableFlag {
     // pprof's order of precedence.
     case totalDelay = "total_delay"
+    case meanDelay = "mean_delay"
     case contentions
     case inuseSpace = "inuse_space"
     case inuseObjects = "inuse_objects"
@@ -158,7 +165,7 @@ enum SampleShortcut: String, EnumerableFlag {
     case allocObjects = "alloc_objects"
 
     /// The sample type it selects.
-    var sampleType: String { self == .totalDelay ? "delay" : rawValue }
+    var sampleType: String { self == .totalDelay || self == .meanDelay ? "delay" : rawValue }
 
     static func name(for value: SampleShortcut) -> NameSpecification {
         pprofSpellings(value.rawValue)
@@ -167,6 +174,7 @@ enum SampleShortcut: String, EnumerableFlag {
     static func help(for value: SampleShortcut) -> ArgumentHelp? {
         switch value {
         case .totalDelay: return "Time waited (block and mutex profiles: the delay sample type)."
+        case .meanDelay: return "Mean time waited (--mean with the delay sample type)."
         case .contentions: return "Times waited (block and mutex profiles)."
         case .inuseSpace: return "Bytes in use (not yet freed) at the time of the profile."
         case .inuseObjects: return "Objects in use at the time of the profile."

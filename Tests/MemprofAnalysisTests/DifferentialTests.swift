@@ -22,10 +22,11 @@ final class DifferentialTests: XCTestCase {
             ["-files"], ["-filefunctions"], ["-addresses"], ["-noinlines"], ["-drop_negative"],
             ["-unit=kB"], ["-divide_by=3"], ["-focus=libfoo", "-cum"], ["-ignore=\\[vdso\\]"],
             ["-focus=fn1$", "-hide=Zed|same"], ["-show=pkg3|Zed", "-lines", "-cum"], ["-files", "-cum"],
+            ["-mean"], ["-mean", "-cum", "-nodecount=4"], ["-mean", "-lines", "-divide_by=7"],
         ]
         let others: [[String]] = [
             ["-traces"], ["-traces", "-focus=pkg0", "-lines"], ["-peek=pkg[0-3]|Zed"], ["-peek=fn1|Method", "-cum"],
-            ["-peek=.", "-hide=pkg2"],
+            ["-peek=.", "-hide=pkg2"], ["-traces", "-mean"], ["-peek=fn1|Method", "-mean"],
         ]
         return [
             ["-top"],

@@ -81,7 +81,7 @@ final class ListDifferentialTests: XCTestCase {
             [], ["-source_path=\(dir.path)"], ["-source_path=\(dir.path)", "-trim_path=build/root"],
             ["-trim_path=/build/root:/other"], ["-source_path=\(dir.path)/src/sub"], ["-noinlines"],
             ["-focus=pkg1|Zed"], ["-hide=fn1"], ["-unit=kB"], ["-divide_by=3"], ["-drop_negative"],
-            ["-source_path=/nowhere:\(dir.path)"], ["-trim_path=/build/root", "-noinlines"],
+            ["-source_path=/nowhere:\(dir.path)"], ["-trim_path=/build/root", "-noinlines"], ["-mean"],
         ]
         var compared = 0, matched = 0, bothFailed = 0, lines = 0, withErrors = 0, withSource = 0
         var failures: [String] = []

@@ -40,6 +40,7 @@ struct PprofArgs: CustomStringConvertible {
             case "-show_from": o.showFrom = value
             case "-noinlines": o.noInlines = true
             case "-drop_negative": o.dropNegative = true
+            case "-mean": o.mean = true
             case "-unit": o.unit = value
             case "-divide_by": o.divideBy = Double(value)!
             case "-functions", "-filefunctions", "-files", "-lines", "-addresses":

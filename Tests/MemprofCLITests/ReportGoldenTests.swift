@@ -48,6 +48,15 @@ final class ReportGoldenTests: XCTestCase {
                  pprof: ["-top", "-contentions", CLI.fixture("block.pb.gz")]),
             Case(name: "top_block_total_delay.txt", memprof: ["top", "-total_delay", CLI.fixture("block.pb.gz")],
                  pprof: ["-top", "-total_delay", CLI.fixture("block.pb.gz")]),
+            // Means per contention: nodes show means, peek's edges and list's lines totals.
+            Case(name: "top_block_mean_delay.txt", memprof: ["top", "-mean_delay", CLI.fixture("block.pb.gz")],
+                 pprof: ["-top", "-mean_delay", CLI.fixture("block.pb.gz")]),
+            Case(name: "top_block_mean_cum.txt", memprof: ["top", "--mean", "--cum", CLI.fixture("block.pb.gz")],
+                 pprof: ["-top", "-mean", "-cum", CLI.fixture("block.pb.gz")]),
+            Case(name: "peek_block_mean.txt", memprof: ["peek", "-mean", "main", CLI.fixture("block.pb.gz")],
+                 pprof: ["-peek=main", "-mean", CLI.fixture("block.pb.gz")]),
+            Case(name: "traces_block_mean_delay.txt", memprof: ["traces", "-mean_delay", CLI.fixture("block.pb.gz")],
+                 pprof: ["-traces", "-mean_delay", CLI.fixture("block.pb.gz")]),
             // Several sources are merged (units scaled, values added, durations summed).
             Case(name: "top_heap_and_allocs_merged.txt", memprof: ["top", "-n", "8", heap, allocs],
                  pprof: ["-top", "-nodecount=8", heap, allocs]),

@@ -58,6 +58,22 @@ final class ShellTests: XCTestCase {
         }
     }
 
+    /// `mean=true` in the shell: means per contention in a Go block profile, as pprof's shell
+    /// prints them.
+    func testMeanInTheShellEqualsGoToolPprof() throws {
+        let block = CLI.fixture("block.pb.gz")
+        let greeting = "Entering interactive mode (type \"help\" for commands, \"o\" for options)\n"
+        let commands = "mean=true\ntop\npeek main\nmean=false\ntop -cum\n"
+        let r = try CLI.memprof([block], input: commands)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = r.stdout.components(separatedBy: greeting).last ?? ""
+        let go = try CLI.run("/usr/bin/go", ["tool", "pprof", block], input: commands)
+        XCTAssertEqual(go.status, 0, go.stderr)
+        let expected = go.stdout.replacingOccurrences(of: "(pprof) ", with: "")
+        XCTAssertTrue(expected.contains("of 1.91ms total"), expected)
+        XCTAssertEqual(report, expected, CLI.firstDifference(report, expected) ?? "")
+    }
+
     /// `list` in the shell reads sources like `memprof list` (flags given on the command line).
     func testListInTheShell() throws {
         let greeting = "Entering interactive mode (type \"help\" for commands, \"o\" for options)\n"
