@@ -1,5 +1,6 @@
 extension Profile {
-    /// Reads a profile in pprof's profile.proto format, gzipped or not.
+    /// Reads a profile in pprof's profile.proto format, gzipped or not, or Go's legacy heap
+    /// text (`/debug/pprof/heap?debug=1`, see `parseLegacyHeapText`).
     ///
     /// Input starting with the gzip magic bytes `1f 8b` is decompressed first (several
     /// concatenated gzip members are read as one stream). The result is validated with
@@ -23,6 +24,10 @@ extension Profile {
             }
             profile = try wire.resolved()
         } catch {
+            // Go's `?debug=1` heap text, which go tool pprof reads too.
+            if error.kind == .malformed || error.kind == .invalid, looksLikeLegacyHeapText(data) {
+                return try parseLegacyHeapText(data)
+            }
             if error.kind == .malformed || error.kind == .invalid, let text = textPrefix(data) {
                 throw ProfileError(
                     .notAProfile,

@@ -17,9 +17,9 @@ struct MemprofCommand: ParsableCommand {
                                                         a live Go or Swift service
               memprof explain 4242                      why a process uses its memory
 
-            Profiles are pprof's profile.proto (gzipped or not), ours or Go's.
-            Reports print the same figures as go tool pprof; Swift names are
-            shortened unless --full-names.
+            Profiles are pprof's profile.proto (gzipped or not), ours or Go's,
+            or Go's heap text (?debug=1). Reports print the same figures as go
+            tool pprof; Swift names are shortened unless --full-names.
             """,
         version: MemprofVersion.string,
         subcommands: [

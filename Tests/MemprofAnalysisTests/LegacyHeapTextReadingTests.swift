@@ -1,0 +1,197 @@
+import Foundation
+import MemprofAnalysis
+import MemprofProfile
+import XCTest
+
+/// Go's legacy heap text (`/debug/pprof/heap?debug=1`) is read as `go tool pprof` reads it:
+/// the same samples, values and locations, so that without the `#` lines' names every report
+/// is pprof's, line for line; with them, the locations are named.
+final class LegacyHeapTextReadingTests: XCTestCase {
+    override func setUp() { useUTC() }
+
+    private func render(_ profile: Profile, _ flags: [String]) throws -> String {
+        let (report, options) = PprofArgs(flags).report()
+        return try report.render(ReportContext(profile: profile, options: options))
+    }
+
+    private func assertSameAsGo(_ file: URL, _ flagSets: [[String]], _ what: String) throws {
+        let bytes = try [UInt8](Data(contentsOf: file))
+        let profile = try Profile.parseLegacyHeapText(bytes, symbols: false)
+        for flags in flagSets {
+            let go = Result { try GoPprof.run(flags + [file.path]) }
+            let ours = Result { try render(profile, flags) }
+            switch (ours, go) {
+            case let (.success(a), .success(b)):
+                XCTAssertEqual(a, b, "\(what) \(flags): \(firstDifference(a, b) ?? "")")
+            case (.failure, .failure):
+                break
+            default:
+                XCTFail("\(what) \(flags): ours \(ours), go \(go)")
+            }
+        }
+    }
+
+    /// Go's own text, from the reference service.
+    func testGoTextIsReadAsGoToolPprofReadsIt() throws {
+        XCTAssertTrue(GoPprof.isAvailable, "go tool pprof is needed at \(GoPprof.goBinary)")
+        try assertSameAsGo(TestPaths.goFixture("heap-debug1.txt"), [
+            ["-top"], ["-traces"], ["-top", "-sample_index=alloc_space"],
+            ["-top", "-sample_index=alloc_objects", "-nodefraction=0"], ["-traces", "-sample_index=inuse_objects"],
+            ["-top", "-addresses"], ["-peek=."],
+        ], "heap-debug1.txt")
+    }
+
+    /// Texts of every header kind and record shape pprof accepts (and some it refuses), random
+    /// in their numbers and stacks: reports equal go tool pprof's.
+    func testRandomTextsAreReadAsGoToolPprofReadsThem() throws {
+        XCTAssertTrue(GoPprof.isAvailable, "go tool pprof is needed at \(GoPprof.goBinary)")
+        let dir = GoPprof.scratch.appendingPathComponent("legacy-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SplitMix(seed: 0x1E6A_C7)
+        let kinds = ["heap", "heap_v2", "heapz_v2", "heapprofile", "heap_v2", "heap"]
+        for i in 0..<40 {
+            let rate = [0, 1, 2, 4096, 524288, 1048576][rng.int(6)]
+            let hasAlloc = rng.int(4) != 0
+            let header: String
+            switch i % 8 {
+            case 6: header = "heap profile: 3: 96 [ 3: 96] @ growthz"
+            case 7: header = "junk heap profile:4:  128[4:128] @ fragmentationz"
+            default: header = "heap profile: 7: 700 [\(hasAlloc ? 9 : 7): \(hasAlloc ? 900 : 700)] @ \(kinds[i % kinds.count])/\(rate)"
+            }
+            var lines = [header]
+            let pool = (0..<12).map { _ in 0x400000 + UInt64(rng.int(0x10000)) * 16 }
+            for _ in 0..<rng.int(12) + 1 {
+                let inuse = rng.int(5), alloc = inuse + rng.int(5)
+                let size = [8, 24, 100, 4096, 70_000][rng.int(5)]
+                let stack = (0..<rng.int(6) + 1).map { _ in "0x" + String(pool[rng.int(pool.count)], radix: 16) }
+                let sign = rng.int(10) == 0 && inuse > 0 ? "-" : ""
+                lines.append("\(sign)\(inuse): \(sign)\(inuse * size) [\(alloc): \(alloc * size)] @ " + stack.joined(separator: " "))
+                if rng.int(2) == 0 { lines.append("#\t\(stack[0])\tmain.f\(rng.int(3))+0x1f\tmain.go:\(rng.int(90) + 1)") }
+                if rng.int(3) == 0 { lines.append("") }
+            }
+            if i % 5 == 0 { lines += ["", "# runtime.MemStats", "# Alloc = 1234"] }
+            let eol = i % 4 == 3 ? "\r\n" : "\n"
+            let file = dir.appendingPathComponent("t\(i).txt")
+            try (lines.joined(separator: eol) + eol).write(to: file, atomically: true, encoding: .utf8)
+            try assertSameAsGo(file, [["-top"], ["-traces"], ["-top", "-sample_index=0", "-nodefraction=0"]], "t\(i)")
+        }
+    }
+
+    /// The `#` lines name the locations at their addresses: pprof's figures, with names.
+    func testCommentLinesNameTheLocations() throws {
+        let bytes = try [UInt8](Data(contentsOf: TestPaths.goFixture("heap-debug1.txt")))
+        let named = try Profile.parseLegacyHeapText(bytes)
+        let bare = try Profile.parseLegacyHeapText(bytes, symbols: false)
+        XCTAssertEqual(named.samples, bare.samples)
+        XCTAssertEqual(named.locations.map(\.address), bare.locations.map(\.address))
+        let malg = try XCTUnwrap(named.locations.first { $0.address == 0x443387 })
+        let function = try XCTUnwrap(named.functions.first { $0.id == malg.lines.first?.functionID })
+        XCTAssertEqual(function.name, "runtime.malg")
+        XCTAssertEqual(function.filename, "runtime/proc.go")
+        XCTAssertEqual(malg.lines.first?.line, 4076)
+        // The header's rate: `heap/1048576` is twice Go's 512 KiB.
+        XCTAssertEqual(named.period, 524_288)
+        // The figures are pprof's; the big allocation has its name, with the value Go's proto
+        // profile of the same moment gives it.
+        let top = try render(named, ["-top", "-sample_index=alloc_space"])
+        let bareTop = try render(bare, ["-top", "-sample_index=alloc_space"])
+        XCTAssertTrue(top.contains(" of 859.91MB total\n") && bareTop.contains(" of 859.91MB total\n"), top + bareTop)
+        XCTAssertTrue(top.contains("  858.38MB 99.82% 99.82%   858.38MB 99.82%  main.bigBytes\n"), top)
+        // Parse picks the text up by its header.
+        XCTAssertEqual(try Profile.parse(bytes), named)
+    }
+
+    /// Our own writer's text reads back as the profile it came from: the same stacks and
+    /// names, and values within the rounding of unscaling and scaling again.
+    func testOurTextReadsBackAsTheProfile() throws {
+        let original = try Profile.parse(try [UInt8](Data(contentsOf: TestPaths.goFixture("heap.pb.gz"))))
+        let text = try original.legacyHeapText()
+        let back = try Profile.parseLegacyHeapText(Array(text.utf8))
+        XCTAssertEqual(back.samples.count, original.samples.count)
+        func frames(_ p: Profile, _ s: Sample) -> [String] {
+            s.locationIDs.flatMap { id -> [String] in
+                let l = p.locations.first { $0.id == id }!
+                return l.lines.map { line in p.functions.first { $0.id == line.functionID }!.name }
+            }
+        }
+        let byStack = Dictionary(grouping: original.samples) { frames(original, $0) }
+        let types: [String] = ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"]
+        for s in back.samples {
+            let stack = frames(back, s)
+            let candidates: [Sample] = try XCTUnwrap(byStack[stack], "no sample with stack \(stack)")
+            let matched = candidates.contains { o in
+                types.indices.allSatisfy { k in
+                    let v = o.values[original.sampleTypes.firstIndex { $0.type == types[k] }!]
+                    return abs(Double(s.values[k] - v)) <= max(2, Double(abs(v)) * 1e-6)
+                }
+            }
+            XCTAssertTrue(matched, "\(stack): \(s.values) against \(candidates.map(\.values))")
+        }
+    }
+
+    /// Mutated texts (bytes changed, cut, repeated; extreme numbers) are read or refused with
+    /// a `ProfileError`, never a crash or a hang.
+    func testMutatedTextsNeverCrash() throws {
+        let original = try [UInt8](Data(contentsOf: TestPaths.goFixture("heap-debug1.txt")))
+        var rng = SplitMix(seed: 0xF0_22ED)
+        let replacements: [[UInt8]] = ["-", "0x", "9223372036854775807", "-9223372036854775808", "[", "]", "@", "\t",
+                                       "\r", "\n", "#\t0x", "+0x", ":", " heap profile: "].map { Array($0.utf8) }
+        var read = 0, refused = 0
+        for _ in 0..<2000 {
+            var bytes = original
+            for _ in 0..<rng.int(6) + 1 {
+                let at = rng.int(bytes.count)
+                switch rng.int(4) {
+                case 0: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: bytes.replaceSubrange(at..<min(bytes.count, at + rng.int(4)), with: replacements[rng.int(replacements.count)])
+                case 2: bytes.removeSubrange(at..<min(bytes.count, at + rng.int(40)))
+                default: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + rng.int(80))], at: at)
+                }
+            }
+            do {
+                _ = try Profile.parse(bytes)
+                read += 1
+            } catch {
+                refused += 1
+            }
+        }
+        XCTAssertGreaterThan(read, 100)
+        XCTAssertGreaterThan(refused, 100)
+        // Go's wrapping arithmetic where Swift would trap.
+        let extreme = "heap profile: 1: 8 [1: 8] @ heap/2\n-1: -9223372036854775808 [1: 9223372036854775807] @ 0x0 0x1\n"
+        let p = try Profile.parseLegacyHeapText(Array(extreme.utf8))
+        XCTAssertEqual(p.samples.first?.numericLabels["bytes"], [Int64.min])
+    }
+
+    /// Damaged records are refused with the line they are on, never half read.
+    func testDamagedTextsGiveClearErrors() {
+        let cases: [(String, String)] = [
+            ("heap profile: 1: 8 [1: 8] @ heap/1024\nnot a record\n", "unexpected number of sample values"),
+            ("heap profile: 1: 8 [1: 8] @ heap/1024\n0: 8 [1: 8] @ 0x1\n", "inuse count was 0 but inuse bytes was 8"),
+            ("heap profile: 1: 8 [2: 16] @ heap/1024\n1: 8 [0: 8] @ 0x1\n", "allocation count was 0 but allocation bytes was 8"),
+            ("heap profile: 1: 8 [1: 8] @ heap/1024\n1: 8 [1: 8] @ 0x1ffffffffffffffff\n", "failed to parse as hex 64-bit number"),
+            ("heap profile: 1: 8 [1: 8] @ heap/1024\n99999999999999999999: 8 [1: 8] @ 0x1\n", "value out of range"),
+            ("heap profile: 1: 8 [1: 8] @ cpu/1024\n", "not a legacy heap profile"),
+        ]
+        for (text, message) in cases {
+            XCTAssertThrowsError(try Profile.parseLegacyHeapText(Array(text.utf8))) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(text): \(error)")
+            }
+        }
+    }
+}
+
+/// A small deterministic generator for the texts above.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
