@@ -13,7 +13,7 @@ extension Profile {
     ///   `space`;
     /// - each record `inuse: bytes [allocs: bytes] @ 0x... 0x...` is one sample, its counts
     ///   scaled by 1/(1-e^(-size/rate)) for `heap` and `heap_v2`, a `bytes` label with the block
-    ///   size, and one location per address, at the address minus one (the call, not the
+    ///   size (bytes over count, when not 0), and one location per address, at the address minus one (the call, not the
     ///   return address).
     ///
     /// pprof also gives such profiles its list of allocator frames to drop (`runtime\..*`
@@ -82,7 +82,8 @@ extension Profile {
                     ids.append(UInt64(p.locations.count))
                 }
             }
-            p.samples.append(Sample(locationIDs: ids, values: values, numericLabels: ["bytes": [blockSize]]))
+            // A zero label is left out: profile.proto cannot hold one (pprof drops it too).
+            p.samples.append(Sample(locationIDs: ids, values: values, numericLabels: blockSize == 0 ? [:] : ["bytes": [blockSize]]))
         }
         if symbols { p.nameLocations(frames) }
         return p

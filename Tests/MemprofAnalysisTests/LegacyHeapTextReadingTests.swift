@@ -70,6 +70,7 @@ final class LegacyHeapTextReadingTests: XCTestCase {
                 if rng.int(2) == 0 { lines.append("#\t\(stack[0])\tmain.f\(rng.int(3))+0x1f\tmain.go:\(rng.int(90) + 1)") }
                 if rng.int(3) == 0 { lines.append("") }
             }
+            if i % 3 == 0 { lines.append("3: 2 [3: 2] @ 0x401000 " + "0x" + String(pool[0], radix: 16)) }  // blocks of 0 bytes
             if i % 5 == 0 { lines += ["", "# runtime.MemStats", "# Alloc = 1234"] }
             let eol = i % 4 == 3 ? "\r\n" : "\n"
             let file = dir.appendingPathComponent("t\(i).txt")
@@ -100,6 +101,22 @@ final class LegacyHeapTextReadingTests: XCTestCase {
         XCTAssertTrue(top.contains("  858.38MB 99.82% 99.82%   858.38MB 99.82%  main.bigBytes\n"), top)
         // Parse picks the text up by its header.
         XCTAssertEqual(try Profile.parse(bytes), named)
+    }
+
+    /// What the text gives survives profile.proto: `memprof fetch` of a text and our encoder
+    /// keep every sample, location and name.
+    func testReadTextEncodesAsProto() throws {
+        let bytes = try [UInt8](Data(contentsOf: TestPaths.goFixture("heap-debug1.txt")))
+        for symbols in [true, false] {
+            let p = try Profile.parseLegacyHeapText(bytes, symbols: symbols)
+            let back = try Profile.parse(p.encoded(gzip: true))
+            XCTAssertEqual(back.samples, p.samples)
+            XCTAssertEqual(back.locations, p.locations)
+            XCTAssertEqual(back.functions, p.functions)
+            XCTAssertEqual(back.sampleTypes, p.sampleTypes)
+            XCTAssertEqual(back.periodType, p.periodType)
+            XCTAssertEqual(back, p)
+        }
     }
 
     /// Our own writer's text reads back as the profile it came from: the same stacks and
@@ -149,12 +166,16 @@ final class LegacyHeapTextReadingTests: XCTestCase {
                 default: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + rng.int(80))], at: at)
                 }
             }
+            let parsed: Profile
             do {
-                _ = try Profile.parse(bytes)
-                read += 1
+                parsed = try Profile.parse(bytes)
             } catch {
                 refused += 1
+                continue
             }
+            read += 1
+            // What is read survives profile.proto, as the fuzzer checks.
+            XCTAssertEqual(try Profile.parse(parsed.encoded()), parsed)
         }
         XCTAssertGreaterThan(read, 100)
         XCTAssertGreaterThan(refused, 100)
