@@ -1,6 +1,7 @@
 extension Profile {
-    /// Reads a profile in pprof's profile.proto format, gzipped or not, or Go's legacy heap
-    /// text (`/debug/pprof/heap?debug=1`, see `parseLegacyHeapText`).
+    /// Reads a profile in pprof's profile.proto format, gzipped or not, or Go's legacy text
+    /// (`/debug/pprof/heap?debug=1`, `goroutine?debug=1`: see `parseLegacyHeapText` and
+    /// `parseLegacyCountText`).
     ///
     /// Input starting with the gzip magic bytes `1f 8b` is decompressed first (several
     /// concatenated gzip members are read as one stream). The result is validated with
@@ -24,9 +25,9 @@ extension Profile {
             }
             profile = try wire.resolved()
         } catch {
-            // Go's `?debug=1` heap text, which go tool pprof reads too.
-            if error.kind == .malformed || error.kind == .invalid, looksLikeLegacyHeapText(data) {
-                return try parseLegacyHeapText(data)
+            // Go's `?debug=1` heap and count texts, which go tool pprof reads too.
+            if error.kind == .malformed || error.kind == .invalid, let legacy = try parseLegacyText(data) {
+                return legacy
             }
             if error.kind == .malformed || error.kind == .invalid, let text = textPrefix(data) {
                 throw ProfileError(

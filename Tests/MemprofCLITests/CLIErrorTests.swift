@@ -31,9 +31,9 @@ final class CLIErrorTests: XCTestCase {
         try assertOneLineError(["top", text], "notes.txt: not a pprof profile: input is text (\"hello, I am a text file\")")
         let empty = try write([], "empty.pb.gz")
         try assertOneLineError(["top", empty], "empty.pb.gz: not a pprof profile: empty input")
-        // Go's legacy heap text is read (LegacyTextTests); its other text profiles are not.
-        let goroutines = try write(Array("goroutine profile: total 4\n1 @ 0x43ae96 0x46b121\n".utf8), "goroutine.txt")
-        try assertOneLineError(["traces", goroutines], "goroutine.txt: not a pprof profile: input is text (\"goroutine profile: total 4\")")
+        // Go's heap and count texts are read (LegacyTextTests); its mutex and block texts are not.
+        let mutex = try write(Array("--- mutex:\ncycles/second=2000000000\nsampling period=1\n".utf8), "mutex.txt")
+        try assertOneLineError(["traces", mutex], "mutex.txt: not a pprof profile: input is text (\"--- mutex:\")")
         try assertOneLineError(["top", "/nonexistent/heap.pb.gz"], "memprof: /nonexistent/heap.pb.gz: No such file or directory")
         try assertOneLineError(["top", scratch.path], "Is a directory")
         try assertOneLineError(["top", CLI.fixture("heap.pb.gz"), "--base", "/nonexistent/base"],

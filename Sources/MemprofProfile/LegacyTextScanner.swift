@@ -216,3 +216,45 @@ extension UInt64 {
         self = v
     }
 }
+
+/// A record of a count profile, `5 @ 0x437556 0x40619b`, as pprof's `countRE` reads it (the
+/// whole line: one space before each address, at least one).
+struct LegacyCountRecord {
+    var count: Int64
+    var addresses: [UInt64]
+
+    init?(_ line: [UInt8]) {
+        guard let at = line.firstRange(of: Array(" @".utf8), from: 0), at > 0,
+              line[..<at].allSatisfy(\.isDigit), let count = LegacyCountRecord.goInt(Array(line[..<at])) else { return nil }
+        var addresses: [UInt64] = []
+        var i = at + 2
+        while i < line.count {
+            guard i + 3 < line.count, line[i] == 32, line[i + 1] == UInt8(ascii: "0"), line[i + 2] == UInt8(ascii: "x")
+            else { return nil }
+            var end = i + 3
+            while end < line.count && line[end].isHexLower { end += 1 }
+            guard end > i + 3, let address = UInt64(hexDigits: Array(line[(i + 3)..<end])) else { return nil }
+            addresses.append(address)
+            i = end
+        }
+        guard !addresses.isEmpty else { return nil }
+        (self.count, self.addresses) = (count, addresses)
+    }
+
+    /// Go's `strconv.ParseInt(s, 0, 64)` of decimal digits: a leading 0 means octal.
+    private static func goInt(_ digits: [UInt8]) -> Int64? {
+        let text = String(decoding: digits, as: UTF8.self)
+        if digits.count > 1 && digits[0] == UInt8(ascii: "0") { return Int64(text.dropFirst(), radix: 8) }
+        return Int64(text)
+    }
+
+    /// The `NAME` of a header line `NAME profile: total N` (the whole line), or nil.
+    static func profileType(_ line: [UInt8]) -> String? {
+        guard let space = line.firstIndex(of: 32), space > 0,
+              !line[..<space].contains(where: { $0 == 9 || $0 == 10 || $0 == 12 || $0 == 13 }) else { return nil }  // RE2's \S
+        let rest = Array(line[space...])
+        let prefix = Array(" profile: total ".utf8)
+        guard rest.starts(with: prefix), rest.count > prefix.count, rest[prefix.count...].allSatisfy(\.isDigit) else { return nil }
+        return String(decoding: line[..<space], as: UTF8.self)
+    }
+}

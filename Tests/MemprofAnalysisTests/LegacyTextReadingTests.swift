@@ -3,10 +3,10 @@ import MemprofAnalysis
 import MemprofProfile
 import XCTest
 
-/// Go's legacy heap text (`/debug/pprof/heap?debug=1`) is read as `go tool pprof` reads it:
+/// Go's legacy text (`/debug/pprof/heap?debug=1`, `goroutine?debug=1`) is read as `go tool pprof` reads it:
 /// the same samples, values and locations, so that without the `#` lines' names every report
 /// is pprof's, line for line; with them, the locations are named.
-final class LegacyHeapTextReadingTests: XCTestCase {
+final class LegacyTextReadingTests: XCTestCase {
     override func setUp() { useUTC() }
 
     private func render(_ profile: Profile, _ flags: [String]) throws -> String {
@@ -14,9 +14,10 @@ final class LegacyHeapTextReadingTests: XCTestCase {
         return try report.render(ReportContext(profile: profile, options: options))
     }
 
-    private func assertSameAsGo(_ file: URL, _ flagSets: [[String]], _ what: String) throws {
+    private func assertSameAsGo(_ file: URL, _ flagSets: [[String]], _ what: String, count: Bool = false) throws {
         let bytes = try [UInt8](Data(contentsOf: file))
-        let profile = try Profile.parseLegacyHeapText(bytes, symbols: false)
+        let profile = count ? try Profile.parseLegacyCountText(bytes, symbols: false)
+            : try Profile.parseLegacyHeapText(bytes, symbols: false)
         for flags in flagSets {
             let go = Result { try GoPprof.run(flags + [file.path]) }
             let ours = Result { try render(profile, flags) }
@@ -76,6 +77,51 @@ final class LegacyHeapTextReadingTests: XCTestCase {
             let file = dir.appendingPathComponent("t\(i).txt")
             try (lines.joined(separator: eol) + eol).write(to: file, atomically: true, encoding: .utf8)
             try assertSameAsGo(file, [["-top"], ["-traces"], ["-top", "-sample_index=0", "-nodefraction=0"]], "t\(i)")
+        }
+    }
+
+    /// Go's goroutine text: counts per stack, as pprof reads them, and names from the `#` lines.
+    func testGoroutineTextIsReadAsGoToolPprofReadsIt() throws {
+        XCTAssertTrue(GoPprof.isAvailable, "go tool pprof is needed at \(GoPprof.goBinary)")
+        let file = TestPaths.goFixture("goroutine-debug1.txt")
+        try assertSameAsGo(file, [["-top"], ["-traces"], ["-peek=."], ["-top", "-addresses"]], "goroutine-debug1.txt", count: true)
+        let bytes = try [UInt8](Data(contentsOf: file))
+        let named = try Profile.parse(bytes)
+        XCTAssertEqual(named.sampleTypes, [ValueType(type: "goroutine", unit: "count")])
+        let top = try render(named, ["-top"])
+        XCTAssertTrue(top.contains("         0     0%   100%          5 71.43%  main.worker\n"), top)
+    }
+
+    /// Count texts of random shapes (octal counts, leading comments, `---` sections, CRLF):
+    /// reports equal go tool pprof's; what pprof refuses is refused.
+    func testRandomCountTextsAreReadAsGoToolPprofReadsThem() throws {
+        XCTAssertTrue(GoPprof.isAvailable, "go tool pprof is needed at \(GoPprof.goBinary)")
+        let dir = GoPprof.scratch.appendingPathComponent("legacy-count-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SplitMix(seed: 0xC0_47)
+        for i in 0..<24 {
+            var lines = i % 3 == 0 ? ["# leading comment", ""] : []
+            lines.append("\(["goroutine", "threadcreate", "heap", "x"][i % 4]) profile: total \(rng.int(50))")
+            let pool = (0..<10).map { _ in 0x400000 + UInt64(rng.int(0x10000)) * 16 }
+            for _ in 0..<rng.int(10) + 1 {
+                let count = ["\(rng.int(20))", "010", "0", "7"][rng.int(4)]
+                let stack = (0..<rng.int(5) + 1).map { _ in " 0x" + String(pool[rng.int(pool.count)], radix: 16) }.joined()
+                lines.append(count + " @" + stack)
+                if rng.int(2) == 0 { lines.append("#\t0x\(String(pool[0] - 1, radix: 16))\tmain.g+0x1\tg.go:\(rng.int(50) + 1)") }
+                if rng.int(3) == 0 { lines.append("") }
+            }
+            if i % 5 == 4 { lines += ["--- extra section", "anything"] }
+            if i % 7 == 6 { lines.append("09 @ 0x401000") }  // not octal: refused by both
+            let eol = i % 4 == 1 ? "\r\n" : "\n"
+            let file = dir.appendingPathComponent("c\(i).txt")
+            try (lines.joined(separator: eol) + eol).write(to: file, atomically: true, encoding: .utf8)
+            if i % 7 == 6 {
+                XCTAssertThrowsError(try Profile.parse(try [UInt8](Data(contentsOf: file))), "c\(i)")
+                XCTAssertThrowsError(try GoPprof.run(["-top", file.path]), "c\(i)")
+                continue
+            }
+            try assertSameAsGo(file, [["-top"], ["-traces"]], "c\(i)", count: true)
         }
     }
 
@@ -150,13 +196,13 @@ final class LegacyHeapTextReadingTests: XCTestCase {
     /// Mutated texts (bytes changed, cut, repeated; extreme numbers) are read or refused with
     /// a `ProfileError`, never a crash or a hang.
     func testMutatedTextsNeverCrash() throws {
-        let original = try [UInt8](Data(contentsOf: TestPaths.goFixture("heap-debug1.txt")))
+        let originals = try ["heap-debug1.txt", "goroutine-debug1.txt"].map { try [UInt8](Data(contentsOf: TestPaths.goFixture($0))) }
         var rng = SplitMix(seed: 0xF0_22ED)
         let replacements: [[UInt8]] = ["-", "0x", "9223372036854775807", "-9223372036854775808", "[", "]", "@", "\t",
                                        "\r", "\n", "#\t0x", "+0x", ":", " heap profile: "].map { Array($0.utf8) }
         var read = 0, refused = 0
         for _ in 0..<2000 {
-            var bytes = original
+            var bytes = originals[rng.int(originals.count)]
             for _ in 0..<rng.int(6) + 1 {
                 let at = rng.int(bytes.count)
                 switch rng.int(4) {
@@ -193,10 +239,13 @@ final class LegacyHeapTextReadingTests: XCTestCase {
             ("heap profile: 1: 8 [2: 16] @ heap/1024\n1: 8 [0: 8] @ 0x1\n", "allocation count was 0 but allocation bytes was 8"),
             ("heap profile: 1: 8 [1: 8] @ heap/1024\n1: 8 [1: 8] @ 0x1ffffffffffffffff\n", "failed to parse as hex 64-bit number"),
             ("heap profile: 1: 8 [1: 8] @ heap/1024\n99999999999999999999: 8 [1: 8] @ 0x1\n", "value out of range"),
-            ("heap profile: 1: 8 [1: 8] @ cpu/1024\n", "not a legacy heap profile"),
+            ("heap profile: 1: 8 [1: 8] @ cpu/1024\n", "not a pprof profile: input is text"),
+            ("heap profile: total 5\n5 @ 0x401000\n0x @ 0x1\n", "malformed count profile record"),
+            ("threadcreate profile: total 4\n4 @\n", "malformed count profile record"),
+            ("goroutine profile: total 4\n4 @ 0x1 \n", "malformed count profile record"),
         ]
         for (text, message) in cases {
-            XCTAssertThrowsError(try Profile.parseLegacyHeapText(Array(text.utf8))) { error in
+            XCTAssertThrowsError(try Profile.parse(Array(text.utf8))) { error in
                 XCTAssertTrue("\(error)".contains(message), "\(text): \(error)")
             }
         }

@@ -40,12 +40,11 @@ extension Profile {
             : [ValueType(type: "objects", unit: "count"), ValueType(type: "space", unit: "bytes")])
         p.periodType = ValueType(type: "space", unit: "bytes")
         p.period = header.period
-        var locationIndex: [UInt64: Int] = [:]
-        var frames: [UInt64: [(name: String, file: String, line: Int64)]] = [:]
+        var stacks = LegacyStacks(symbols: symbols)
         while let raw = lines.next() {
             let line = raw.trimmingASCIIWhitespace
             if line.isEmpty || line.first == UInt8(ascii: "#") {
-                if symbols, let frame = LegacyFrame(line) { frames[frame.pc, default: []].append(frame.symbol) }
+                stacks.comment(line)
                 continue
             }
             if line.containsBytes("--- Memory map: ---") || line.containsBytes("MAPPED_LIBRARIES:") { break }
@@ -73,45 +72,109 @@ extension Profile {
                     throw ProfileError(.malformed, "malformed sample: \(printable(String(decoding: line.prefix(200), as: UTF8.self))): failed to parse as hex 64-bit number: 0x"
                         + String(decoding: hex, as: UTF8.self))
                 }
-                let location = address &- 1
-                if let i = locationIndex[location] {
-                    ids.append(p.locations[i].id)
-                } else {
-                    locationIndex[location] = p.locations.count
-                    p.locations.append(Location(id: UInt64(p.locations.count + 1), address: location))
-                    ids.append(UInt64(p.locations.count))
-                }
+                ids.append(stacks.location(returnAddress: address, in: &p))
             }
             // A zero label is left out: profile.proto cannot hold one (pprof drops it too).
             p.samples.append(Sample(locationIDs: ids, values: values, numericLabels: blockSize == 0 ? [:] : ["bytes": [blockSize]]))
         }
-        if symbols { p.nameLocations(frames) }
+        stacks.name(&p)
         return p
     }
 
-    /// Gives each location the frames the `#` lines named at its address.
-    private mutating func nameLocations(_ frames: [UInt64: [(name: String, file: String, line: Int64)]]) {
+    /// Reads Go's text count profiles (`/debug/pprof/goroutine?debug=1`, `threadcreate`), as
+    /// `go tool pprof` reads them: a header `goroutine profile: total 7` naming the one sample
+    /// type (unit `count`), then records `5 @ 0x437556 0x40619b ...`, each a sample of that
+    /// count, its locations at the addresses minus one. Records end at a line starting with
+    /// `---`. With `symbols`, the `#` lines name the locations, as for heap text.
+    public static func parseLegacyCountText(_ bytes: [UInt8], symbols: Bool = true) throws(ProfileError) -> Profile {
+        var lines = LegacyLines(bytes)
+        var first: [UInt8]?
+        while let line = lines.next() {
+            let trimmed = line.trimmingASCIIWhitespace
+            if !trimmed.isEmpty && trimmed.first != UInt8(ascii: "#") {
+                first = line
+                break
+            }
+        }
+        guard let first, let type = LegacyCountRecord.profileType(first) else {
+            throw ProfileError(.notAProfile, "not a legacy count profile: no \"NAME profile: total N\" line")
+        }
+        var p = Profile(sampleTypes: [ValueType(type: type, unit: "count")])
+        p.periodType = ValueType(type: type, unit: "count")
+        p.period = 1
+        var stacks = LegacyStacks(symbols: symbols)
+        while let line = lines.next() {
+            let trimmed = line.trimmingASCIIWhitespace
+            if trimmed.isEmpty || trimmed.first == UInt8(ascii: "#") {
+                stacks.comment(trimmed)
+                continue
+            }
+            if line.starts(with: Array("---".utf8)) { break }
+            guard let record = LegacyCountRecord(line) else {
+                throw ProfileError(.malformed, "malformed count profile record: \"\(printable(String(decoding: line.prefix(200), as: UTF8.self)))\"")
+            }
+            let ids = record.addresses.map { stacks.location(returnAddress: $0, in: &p) }
+            p.samples.append(Sample(locationIDs: ids, values: [record.count]))
+        }
+        stacks.name(&p)
+        return p
+    }
+
+    /// Reads the legacy text `bytes` hold (decompressed), heap or count, or nil when they
+    /// start like neither.
+    static func parseLegacyText(_ bytes: [UInt8]) throws(ProfileError) -> Profile? {
+        var lines = LegacyLines(bytes)
+        guard let first = lines.next() else { return nil }
+        if LegacyHeapHeader(first) != nil { return try parseLegacyHeapText(bytes) }
+        var line: [UInt8]? = first
+        while let l = line, l.trimmingASCIIWhitespace.isEmpty || l.trimmingASCIIWhitespace.first == UInt8(ascii: "#") {
+            line = lines.next()
+        }
+        if let line, LegacyCountRecord.profileType(line) != nil { return try parseLegacyCountText(bytes) }
+        return nil
+    }
+}
+
+/// The locations of a legacy text profile, one per distinct address, and the names its `#`
+/// lines give them.
+struct LegacyStacks {
+    let symbols: Bool
+    private var index: [UInt64: UInt64] = [:]
+    private var frames: [UInt64: [(name: String, file: String, line: Int64)]] = [:]
+
+    init(symbols: Bool) { self.symbols = symbols }
+
+    /// The id of the location of a return address (the call: the address minus one, as pprof
+    /// takes every frame's), added to `p` if new.
+    mutating func location(returnAddress: UInt64, in p: inout Profile) -> UInt64 {
+        let address = returnAddress &- 1
+        if let id = index[address] { return id }
+        let id = UInt64(p.locations.count + 1)
+        p.locations.append(Location(id: id, address: address))
+        index[address] = id
+        return id
+    }
+
+    /// A comment line: a frame `#	0xPC	name+0xOFF	file:line` when it is one.
+    mutating func comment(_ line: [UInt8]) {
+        if symbols, let frame = LegacyFrame(line) { frames[frame.pc, default: []].append(frame.symbol) }
+    }
+
+    /// Gives each location the frames the `#` lines named at its address (several lines at
+    /// one address: inlined frames, innermost first).
+    func name(_ p: inout Profile) {
         var functionIndex: [String: UInt64] = [:]
-        for i in locations.indices {
-            guard let named = frames[locations[i].address] else { continue }
-            locations[i].lines = named.map { frame in
+        for i in p.locations.indices {
+            guard let named = frames[p.locations[i].address] else { continue }
+            p.locations[i].lines = named.map { frame in
                 let key = frame.name + "\u{0}" + frame.file
-                let id = functionIndex[key] ?? {
-                    let id = UInt64(functions.count + 1)
-                    functions.append(Function(id: id, name: frame.name, systemName: frame.name, filename: frame.file))
-                    functionIndex[key] = id
-                    return id
-                }()
+                if let id = functionIndex[key] { return Line(functionID: id, line: frame.line) }
+                let id = UInt64(p.functions.count + 1)
+                p.functions.append(Function(id: id, name: frame.name, systemName: frame.name, filename: frame.file))
+                functionIndex[key] = id
                 return Line(functionID: id, line: frame.line)
             }
         }
-    }
-
-    /// Whether `bytes` (decompressed) start like a legacy heap profile.
-    static func looksLikeLegacyHeapText(_ bytes: [UInt8]) -> Bool {
-        var lines = LegacyLines(bytes)
-        guard let first = lines.next() else { return false }
-        return first.containsBytes("heap profile:")
     }
 }
 
