@@ -131,7 +131,7 @@ struct LegacyHeapRecord {
     }
 
     /// Every `0x[0-9a-f]+` in `text`, left to right.
-    private static func hexNumbers(_ text: [UInt8]) -> [[UInt8]] {
+    static func hexNumbers(_ text: [UInt8]) -> [[UInt8]] {
         var out: [[UInt8]] = []
         var i = 0
         while i + 2 < text.count {
@@ -257,4 +257,80 @@ struct LegacyCountRecord {
         guard rest.starts(with: prefix), rest.count > prefix.count, rest[prefix.count...].allSatisfy(\.isDigit) else { return nil }
         return String(decoding: line[..<space], as: UTF8.self)
     }
+}
+
+/// A record of a contention profile, `343917566 136 @ 0x4b3fbc 0x4b3f92`, as pprof's
+/// `contentionSampleRE` finds it (anywhere in the line, with its backtracking: in `12 @ 0x1`
+/// the two numbers are 1 and 2).
+struct LegacyContentionRecord {
+    var cycles: [UInt8], count: [UInt8]
+    var addresses: [[UInt8]]
+
+    static func isHeader(_ line: [UInt8]) -> Bool {
+        ["--- contentionz ", "--- mutex:", "--- contention:"].contains { line.starts(with: Array($0.utf8)) }
+    }
+
+    init?(_ line: [UInt8]) {
+        for start in line.indices where line[start].isDigit {
+            var run = start
+            while run < line.count && line[run].isDigit { run += 1 }
+            for split in stride(from: run, to: start, by: -1) {
+                // The first number is line[start..<split]; the second follows after spaces
+                // (only where the first took the whole run), and ends right before " @".
+                var second = split
+                if split == run { while second < line.count && line[second] == 32 { second += 1 } }
+                var end = second
+                while end < line.count && line[end].isDigit { end += 1 }
+                guard end > second, end + 1 < line.count, line[end] == 32, line[end + 1] == UInt8(ascii: "@") else { continue }
+                var stackEnd = end + 2
+                while stackEnd < line.count && (line[stackEnd] == 32 || line[stackEnd] == UInt8(ascii: "x") || line[stackEnd].isHexLower) {
+                    stackEnd += 1
+                }
+                cycles = Array(line[start..<split])
+                count = Array(line[second..<end])
+                addresses = LegacyHeapRecord.hexNumbers(Array(line[(end + 2)..<stackEnd]))
+                return
+            }
+        }
+        return nil
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`: an optional sign, a base from the prefix (`0x`, `0o`,
+/// `0b`, or a leading `0` for octal), underscores between digits; nil when invalid or out of
+/// range.
+func goParseInt(_ s: String) -> Int64? {
+    var digits = Substring(s)
+    var negative = false
+    if let sign = digits.first, sign == "+" || sign == "-" {
+        negative = sign == "-"
+        digits = digits.dropFirst()
+    }
+    var radix = 10
+    var afterPrefix = false
+    let lower = digits.lowercased()
+    if lower.hasPrefix("0x") || lower.hasPrefix("0o") || lower.hasPrefix("0b") {
+        radix = lower.hasPrefix("0x") ? 16 : lower.hasPrefix("0o") ? 8 : 2
+        digits = digits.dropFirst(2)
+        afterPrefix = true
+    } else if digits.count > 1 && digits.first == "0" {
+        radix = 8
+        digits = digits.dropFirst()
+        afterPrefix = true
+    }
+    // Underscores only after a digit or the prefix, never last (Go's underscoreOK).
+    var saw: Character = afterPrefix ? "0" : "^"
+    for c in digits {
+        if c == "_" {
+            if saw != "0" { return nil }
+            saw = "_"
+        } else {
+            saw = "0"
+        }
+    }
+    if saw == "_" { return nil }
+    let clean = String(digits.filter { $0 != "_" })
+    guard !clean.isEmpty, let magnitude = UInt64(clean, radix: radix) else { return nil }
+    if negative { return magnitude <= 1 << 63 ? Int64(bitPattern: 0 &- magnitude) : nil }
+    return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
 }

@@ -120,12 +120,86 @@ extension Profile {
         return p
     }
 
-    /// Reads the legacy text `bytes` hold (decompressed), heap or count, or nil when they
-    /// start like neither.
+    /// Reads Go's text mutex and block profiles (`/debug/pprof/mutex?debug=1`, `block`), as
+    /// `go tool pprof` reads them: a `--- mutex:` or `--- contention:` line, attributes
+    /// (`cycles/second`, `sampling period`, `ms since reset`; any other ends the reading
+    /// as pprof's does), then records `CYCLES COUNT @ 0x... 0x...`. The sample types are
+    /// `contentions` (the count times the period) and `delay` (cycles times the period, in
+    /// nanoseconds at the given cycles per second). With `symbols`, the `#` lines name the
+    /// locations.
+    public static func parseLegacyContentionText(_ bytes: [UInt8], symbols: Bool = true) throws(ProfileError) -> Profile {
+        var lines = LegacyLines(bytes)
+        guard let first = lines.next(), LegacyContentionRecord.isHeader(first) else {
+            throw ProfileError(.notAProfile, "not a legacy contention profile: no \"--- mutex:\" or \"--- contention:\" line")
+        }
+        var p = Profile(sampleTypes: [ValueType(type: "contentions", unit: "count"), ValueType(type: "delay", unit: "nanoseconds")])
+        p.periodType = ValueType(type: "contentions", unit: "count")
+        p.period = 1
+        var cpuHz: Int64 = 0
+        var next: [UInt8]?  // the line that ended the attributes
+        while let raw = lines.next() {
+            let line = raw.trimmingASCIIWhitespace
+            if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
+            guard !line.starts(with: Array("---".utf8)), let eq = line.firstIndex(of: UInt8(ascii: "=")) else {
+                next = line
+                break
+            }
+            let key = String(decoding: Array(line[..<eq]).trimmingASCIIWhitespace, as: UTF8.self)
+            let text = String(decoding: Array(line[(eq + 1)...]).trimmingASCIIWhitespace, as: UTF8.self)
+            func value() throws(ProfileError) -> Int64 {
+                guard let v = goParseInt(text) else {
+                    throw ProfileError(.notAProfile, "not a legacy contention profile: \(key) = \"\(printable(text))\" is not a number")
+                }
+                return v
+            }
+            switch key {
+            case "cycles/second": cpuHz = try value()
+            case "sampling period": p.period = try value()
+            case "ms since reset": p.durationNanos = try value() &* 1_000_000
+            case "discarded samples": break
+            default: throw ProfileError(.notAProfile, "not a legacy contention profile: unknown attribute \"\(printable(key))\"")
+            }
+        }
+        var stacks = LegacyStacks(symbols: symbols)
+        var current = next
+        while let line = current?.trimmingASCIIWhitespace, !line.starts(with: Array("---".utf8)) {
+            if line.isEmpty || line.first == UInt8(ascii: "#") {
+                stacks.comment(line)
+            } else {
+                let shown = printable(String(decoding: line.prefix(200), as: UTF8.self))
+                guard let record = LegacyContentionRecord(line) else {
+                    throw ProfileError(.notAProfile, "not a legacy contention profile: unexpected line \"\(shown)\"")
+                }
+                guard var cycles = Int64(decimal: record.cycles), var count = Int64(decimal: record.count) else {
+                    throw ProfileError(.malformed, "malformed sample: \(shown): value out of range")
+                }
+                if p.period > 0 {
+                    if cpuHz > 0 { cycles = goInt64(Double(cycles) * Double(p.period) / (Double(cpuHz) / 1e9)) }
+                    count = count &* p.period
+                }
+                var ids: [UInt64] = []
+                for hex in record.addresses {
+                    guard let address = UInt64(hexDigits: hex) else {
+                        throw ProfileError(.malformed, "malformed sample: \(shown): failed to parse as hex 64-bit number: 0x"
+                            + String(decoding: hex, as: UTF8.self))
+                    }
+                    ids.append(stacks.location(returnAddress: address, in: &p))
+                }
+                p.samples.append(Sample(locationIDs: ids, values: [count, cycles]))
+            }
+            current = lines.next()
+        }
+        stacks.name(&p)
+        return p
+    }
+
+    /// Reads the legacy text `bytes` hold (decompressed), heap, count or contention, or nil
+    /// when they start like none of them.
     static func parseLegacyText(_ bytes: [UInt8]) throws(ProfileError) -> Profile? {
         var lines = LegacyLines(bytes)
         guard let first = lines.next() else { return nil }
         if LegacyHeapHeader(first) != nil { return try parseLegacyHeapText(bytes) }
+        if LegacyContentionRecord.isHeader(first) { return try parseLegacyContentionText(bytes) }
         var line: [UInt8]? = first
         while let l = line, l.trimmingASCIIWhitespace.isEmpty || l.trimmingASCIIWhitespace.first == UInt8(ascii: "#") {
             line = lines.next()
@@ -189,7 +263,7 @@ func scaleLegacyHeap(_ count: Int64, _ size: Int64, rate: Int64) -> (Int64, Int6
 }
 
 /// Go's `int64(float64)` for values in range; saturates outside it.
-private func goInt64(_ v: Double) -> Int64 {
+func goInt64(_ v: Double) -> Int64 {
     if v.isNaN { return 0 }
     if v >= 9.2233720368547758e18 { return .max }
     if v <= -9.2233720368547758e18 { return .min }

@@ -18,9 +18,8 @@ struct MemprofCommand: ParsableCommand {
               memprof explain 4242                      why a process uses its memory
 
             Profiles are pprof's profile.proto (gzipped or not), ours or Go's,
-            or Go's heap and goroutine text (?debug=1). Reports print the same
-            figures as go tool pprof; Swift names are shortened unless
-            --full-names.
+            or Go's text profiles (?debug=1). Reports print the same figures as
+            go tool pprof; Swift names are shortened unless --full-names.
             """,
         version: MemprofVersion.string,
         subcommands: [

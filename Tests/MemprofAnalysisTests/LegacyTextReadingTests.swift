@@ -14,10 +14,16 @@ final class LegacyTextReadingTests: XCTestCase {
         return try report.render(ReportContext(profile: profile, options: options))
     }
 
-    private func assertSameAsGo(_ file: URL, _ flagSets: [[String]], _ what: String, count: Bool = false) throws {
+    enum Kind { case heap, count, contention }
+
+    private func assertSameAsGo(_ file: URL, _ flagSets: [[String]], _ what: String, kind: Kind = .heap) throws {
         let bytes = try [UInt8](Data(contentsOf: file))
-        let profile = count ? try Profile.parseLegacyCountText(bytes, symbols: false)
-            : try Profile.parseLegacyHeapText(bytes, symbols: false)
+        let profile: Profile
+        switch kind {
+        case .heap: profile = try Profile.parseLegacyHeapText(bytes, symbols: false)
+        case .count: profile = try Profile.parseLegacyCountText(bytes, symbols: false)
+        case .contention: profile = try Profile.parseLegacyContentionText(bytes, symbols: false)
+        }
         for flags in flagSets {
             let go = Result { try GoPprof.run(flags + [file.path]) }
             let ours = Result { try render(profile, flags) }
@@ -84,7 +90,7 @@ final class LegacyTextReadingTests: XCTestCase {
     func testGoroutineTextIsReadAsGoToolPprofReadsIt() throws {
         XCTAssertTrue(GoPprof.isAvailable, "go tool pprof is needed at \(GoPprof.goBinary)")
         let file = TestPaths.goFixture("goroutine-debug1.txt")
-        try assertSameAsGo(file, [["-top"], ["-traces"], ["-peek=."], ["-top", "-addresses"]], "goroutine-debug1.txt", count: true)
+        try assertSameAsGo(file, [["-top"], ["-traces"], ["-peek=."], ["-top", "-addresses"]], "goroutine-debug1.txt", kind: .count)
         let bytes = try [UInt8](Data(contentsOf: file))
         let named = try Profile.parse(bytes)
         XCTAssertEqual(named.sampleTypes, [ValueType(type: "goroutine", unit: "count")])
@@ -121,8 +127,61 @@ final class LegacyTextReadingTests: XCTestCase {
                 XCTAssertThrowsError(try GoPprof.run(["-top", file.path]), "c\(i)")
                 continue
             }
-            try assertSameAsGo(file, [["-top"], ["-traces"]], "c\(i)", count: true)
+            try assertSameAsGo(file, [["-top"], ["-traces"]], "c\(i)", kind: .count)
         }
+    }
+
+    /// Go's mutex and block texts: contentions and delays as pprof computes them from the
+    /// cycles per second and the sampling period, and names from the `#` lines.
+    func testContentionTextsAreReadAsGoToolPprofReadsThem() throws {
+        XCTAssertTrue(GoPprof.isAvailable, "go tool pprof is needed at \(GoPprof.goBinary)")
+        for name in ["mutex-debug1.txt", "block-debug1.txt"] {
+            try assertSameAsGo(TestPaths.goFixture(name), [["-top"], ["-traces"], ["-top", "-contentions"], ["-top", "-mean"],
+                                                           ["-peek=.", "-mean_delay"]], name, kind: .contention)
+            let named = try Profile.parse(try [UInt8](Data(contentsOf: TestPaths.goFixture(name))))
+            XCTAssertTrue(try render(named, ["-top"]).contains("main.contend"), name)
+        }
+    }
+
+    /// Contention texts of random shapes: attributes in every base Go's ParseInt reads, a
+    /// period of 0, records pprof's regex splits in two (`12 @ 0x1`), trailing sections; and
+    /// attributes pprof refuses.
+    func testRandomContentionTextsAreReadAsGoToolPprofReadsThem() throws {
+        XCTAssertTrue(GoPprof.isAvailable, "go tool pprof is needed at \(GoPprof.goBinary)")
+        let dir = GoPprof.scratch.appendingPathComponent("legacy-contention-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SplitMix(seed: 0xC0_47E)
+        let hz = ["2300000215", "0x891b1c57", "2_300_000_000", "021106200000", "0", ""]
+        let periods = ["1", "0", "100", "0b101", "0o17"]
+        var read = 0, refused = 0
+        for i in 0..<30 {
+            var lines = [["--- mutex:", "--- contention:", "--- contentionz x"][i % 3]]
+            if i % 6 != 5 { lines.append("cycles/second=" + hz[rng.int(hz.count)]) }
+            if rng.int(2) == 0 { lines.append("sampling period = " + periods[rng.int(periods.count)]) }
+            if rng.int(3) == 0 { lines.append("ms since reset=\(rng.int(5000))") }
+            if rng.int(4) == 0 { lines.append("discarded samples=3") }
+            if i % 10 == 9 { lines.append(["format=x", "resolution=1", "color=blue"][i % 3]) }
+            let pool = (0..<8).map { _ in 0x400000 + UInt64(rng.int(0x10000)) * 16 }
+            for _ in 0..<rng.int(8) + 1 {
+                let stack = (0..<rng.int(4) + 1).map { _ in " 0x" + String(pool[rng.int(pool.count)], radix: 16) }.joined()
+                let record = rng.int(5) == 0 ? "\(rng.int(90) + 10) @" : "\(rng.int(9_000_000)) \(rng.int(500)) @"
+                lines.append(record + stack)
+                if rng.int(2) == 0 { lines.append("#\t0x\(String(pool[0] - 1, radix: 16))\tsync.(*Mutex).Lock+0x9b\tmutex.go:90") }
+            }
+            if i % 4 == 3 { lines += ["--- trailing", "x"] }
+            let file = dir.appendingPathComponent("m\(i).txt")
+            try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+            let goReads = (try? GoPprof.run(["-top", file.path])) != nil
+            let oursReads = (try? Profile.parse(try [UInt8](Data(contentsOf: file)))) != nil
+            XCTAssertEqual(oursReads, goReads, "m\(i): ours \(oursReads), go \(goReads)")
+            if goReads { read += 1 } else { refused += 1 }
+            if goReads && oursReads {
+                try assertSameAsGo(file, [["-top"], ["-traces"], ["-top", "-sample_index=0"]], "m\(i)", kind: .contention)
+            }
+        }
+        XCTAssertGreaterThan(read, 15)
+        XCTAssertGreaterThan(refused, 3)
     }
 
     /// The `#` lines name the locations at their addresses: pprof's figures, with names.
@@ -196,7 +255,7 @@ final class LegacyTextReadingTests: XCTestCase {
     /// Mutated texts (bytes changed, cut, repeated; extreme numbers) are read or refused with
     /// a `ProfileError`, never a crash or a hang.
     func testMutatedTextsNeverCrash() throws {
-        let originals = try ["heap-debug1.txt", "goroutine-debug1.txt"].map { try [UInt8](Data(contentsOf: TestPaths.goFixture($0))) }
+        let originals = try ["heap-debug1.txt", "goroutine-debug1.txt", "mutex-debug1.txt"].map { try [UInt8](Data(contentsOf: TestPaths.goFixture($0))) }
         var rng = SplitMix(seed: 0xF0_22ED)
         let replacements: [[UInt8]] = ["-", "0x", "9223372036854775807", "-9223372036854775808", "[", "]", "@", "\t",
                                        "\r", "\n", "#\t0x", "+0x", ":", " heap profile: "].map { Array($0.utf8) }

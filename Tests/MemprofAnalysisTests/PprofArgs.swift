@@ -41,6 +41,9 @@ struct PprofArgs: CustomStringConvertible {
             case "-noinlines": o.noInlines = true
             case "-drop_negative": o.dropNegative = true
             case "-mean": o.mean = true
+            case "-mean_delay": o.mean = true; o.sampleIndex = o.sampleIndex ?? "delay"
+            case "-total_delay": o.sampleIndex = o.sampleIndex ?? "delay"
+            case "-contentions": o.sampleIndex = o.sampleIndex ?? "contentions"
             case "-unit": o.unit = value
             case "-divide_by": o.divideBy = Double(value)!
             case "-functions", "-filefunctions", "-files", "-lines", "-addresses":
