@@ -32,7 +32,7 @@ extension Profile {
             if error.kind == .malformed || error.kind == .invalid, let text = textPrefix(data) {
                 throw ProfileError(
                     .notAProfile,
-                    "not a pprof profile: input is text (\"\(text)\"); only profile.proto is read",
+                    "not a pprof profile: input is text (\"\(text)\"); only profile.proto and Go's text profiles are read",
                     offset: error.offset)
             }
             throw error

@@ -136,12 +136,14 @@ final class HostileInputTests: XCTestCase {
         expectError(w.bytes, "sample_type field 1 has wire type 0, expected a message at byte 0")
     }
 
-    func testLegacyTextIsNamed() throws {
-        let text = Array(try Fixture.text("heap-debug1.txt").utf8)
-        let error = parse(text)
+    /// Go's legacy texts are read (MemprofAnalysisTests.LegacyTextReadingTests); other text is
+    /// named as text, its first line quoted.
+    func testOtherTextIsNamed() throws {
+        XCTAssertNil(parse(Array(try Fixture.text("heap-debug1.txt").utf8)))
+        let error = parse(Array("heap profile, as a sentence: not a header\nmore\n".utf8))
         XCTAssertEqual(error?.kind, .notAProfile)
         XCTAssertEqual(error?.message,
-                       "not a pprof profile: input is text (\"heap profile: 2: 512 [12: 900137472] @ h…\"); only profile.proto is read")
+                       "not a pprof profile: input is text (\"heap profile, as a sentence: not a heade…\"); only profile.proto and Go's text profiles are read")
     }
 
     func testLimits() throws {
