@@ -70,7 +70,8 @@ extern int memprof_g_live_table_large HIDDEN;
 /// Counts every page's word again from the live sampled blocks, so that pages left stuck
 /// (by rate 1, or by a count that overflowed) send only their sampled blocks' frees to the
 /// table again. Takes every shard's lock meanwhile; a free that reads a word as it changes
-/// finds its block either way. Called when the rate leaves 1; not from a signal handler.
+/// finds its block either way. Called when the rate leaves 1, through
+/// memprof_sampler_filter_recount (which guards against signal handlers).
 HIDDEN void memprof_filter_recount(void);
 /// Removes p, and its count from its page's filter word; returns 1 and what it remembered, or
 /// 0 if p was not a sampled block.

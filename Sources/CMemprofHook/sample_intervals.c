@@ -71,7 +71,7 @@ void memprof_set_sample_rate(int64_t rate) {
   if (rate < 0) rate = 0;
   int64_t before = __atomic_exchange_n(&memprof_g_rate, rate, __ATOMIC_RELAXED);
   // Rate 1 left the words of its samples' pages stuck (memprof_filter_stick).
-  if (before == 1 && rate != 1) memprof_filter_recount();
+  if (before == 1 && rate != 1) memprof_sampler_filter_recount();
   memprof_state *st = memprof_g_state;
   uint32_t n = __atomic_load_n(&st->slots_high_water, __ATOMIC_ACQUIRE);
   // Each thread draws its next interval at its next allocation (MP_REDRAW); a thread that

@@ -305,6 +305,17 @@ int memprof_sample_forget(void *p) {
   return 1;
 }
 
+void memprof_sampler_filter_recount(void) {
+  // A signal handler changing the rate while its thread samples: that thread may hold a
+  // shard's lock, so the words stay stuck (only slower).
+  if (t_in_sampler) return;
+  // Marked as sampling while every shard is locked: a signal handler that allocates or frees
+  // on this thread meanwhile is counted without the table, as during any sample.
+  t_in_sampler = 1;
+  memprof_filter_recount();
+  t_in_sampler = 0;
+}
+
 void memprof_sampler_init(memprof_sampler *in_shared_file) {
   const char *env = getenv("MEMPROF_RATE");
   if (env && *env) {

@@ -80,6 +80,10 @@ HIDDEN int64_t memprof_next_interval(memprof_slot *s);
 extern uint32_t memprof_g_module_generation HIDDEN;
 
 HIDDEN void memprof_sampler_init(memprof_sampler *in_shared_file);
+/// memprof_filter_recount (live_table.h) as the thread's sampler work: skipped in a signal
+/// handler that interrupted its thread's sampling, and never waiting on a lock its own
+/// thread holds.
+HIDDEN void memprof_sampler_filter_recount(void);
 /// Microseconds on CLOCK_MONOTONIC, for lifetimes: counted from the TSC where it is
 /// invariant, after 5 ms of calibration (sample_clock.c).
 HIDDEN uint64_t memprof_sample_clock_us(void);

@@ -29,6 +29,11 @@ if args.count >= 2 && args[1] == "thresholds" {
     print(thresholdsRun())
     exit(0)
 }
+if args.count >= 2 && args[1] == "rate-signals" {
+    // memprof-workload-linked rate-signals [ROUNDS]: rate changes under an allocating signal handler.
+    print(rateSignalsRun(rounds: args.count > 2 ? Int(args[2]) ?? 300 : 300))
+    exit(0)
+}
 if args.count >= 2 && args[1] == "plugins" {
     exit(pluginsRun(Array(args.dropFirst(2))))
 }
