@@ -38,9 +38,9 @@ extension CallGraph {
 
     /// The graph of the same profile with only the nodes whose `keep` entry is true, built
     /// like `init(_:valueIndex:kept:)` with their identities but without hashing them again.
-    /// Node indices stay those of this graph.
+    /// Node indices stay those of this graph, and so does `mean`.
     func restricted(to keep: [Bool], _ p: AnalysisProfile, valueIndex: Int, dropNegative: Bool,
-                    edges: Bool = true, mean: Bool = false) -> CallGraph {
+                    edges: Bool = true) -> CallGraph {
         let frames = frameNodes.map { n in n >= 0 && keep[Int(n)] ? n : -1 }
         var all = allNodes
         for i in all.indices {
@@ -50,7 +50,7 @@ extension CallGraph {
             all[i].cumDiv = 0
         }
         var g = CallGraph(allNodes: all, frameStart: frameStart, frameNodes: frames)
-        g.accumulate(p, valueIndex: valueIndex, dropNegative: dropNegative, mean: mean)
+        g.accumulate(p, valueIndex: valueIndex, dropNegative: dropNegative, mean: self.mean)
         if edges { g.buildEdges(p, valueIndex: valueIndex) }
         return g
     }

@@ -57,7 +57,7 @@ extension PreparedReport {
             if g.nodes.count != kept.count {
                 dropped = g.nodes.count - kept.count
                 g = full.restricted(to: kept.keep, profile, valueIndex: valueIndex, dropNegative: o.dropNegative,
-                                    edges: false, mean: o.mean)
+                                    edges: false)
             }
         }
         let originalCount = g.nodes.count
@@ -65,8 +65,7 @@ extension PreparedReport {
         if let count = o.nodeCount, count > 0, g.nodes.count > count {
             var top = [Bool](repeating: false, count: g.allNodes.count)
             for n in g.nodes.prefix(count) { top[n] = true }
-            g = full.restricted(to: top, profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false,
-                                mean: o.mean)
+            g = full.restricted(to: top, profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false)
             g.sortNodes(cumulative: o.cumulative)
         }
         g.buildEdges(profile, valueIndex: valueIndex)

@@ -16,7 +16,7 @@ final class LegacyTextDifferentialTests: XCTestCase {
         let dir = GoPprof.scratch.appendingPathComponent("legacy-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SplitMix(seed: 0x1E6A_C7)
+        var rng = SplitMix64(seed: 0x1E6A_C7)
         let kinds = ["heap", "heap_v2", "heapz_v2", "heapprofile", "heap_v2", "heap"]
         for i in 0..<40 {
             let rate = [0, 1, 2, 4096, 524288, 1048576][rng.int(6)]
@@ -54,7 +54,7 @@ final class LegacyTextDifferentialTests: XCTestCase {
         let dir = GoPprof.scratch.appendingPathComponent("legacy-count-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SplitMix(seed: 0xC0_47)
+        var rng = SplitMix64(seed: 0xC0_47)
         for i in 0..<24 {
             var lines = i % 3 == 0 ? ["# leading comment", ""] : []
             lines.append("\(["goroutine", "threadcreate", "heap", "x"][i % 4]) profile: total \(rng.int(50))")
@@ -88,7 +88,7 @@ final class LegacyTextDifferentialTests: XCTestCase {
         let dir = GoPprof.scratch.appendingPathComponent("legacy-contention-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SplitMix(seed: 0xC0_47E)
+        var rng = SplitMix64(seed: 0xC0_47E)
         let hz = ["2300000215", "0x891b1c57", "2_300_000_000", "021106200000", "0", ""]
         let periods = ["1", "0", "100", "0b101", "0o17"]
         var read = 0, refused = 0
@@ -156,16 +156,7 @@ extension XCTestCase {
     }
 }
 
-/// A small deterministic generator for the legacy texts of the tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// A number in 0..<bound (the legacy text tests' draws).
     mutating func int(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -115,7 +115,7 @@ final class LegacyTextReadingTests: XCTestCase {
     /// a `ProfileError`, never a crash or a hang.
     func testMutatedTextsNeverCrash() throws {
         let originals = try ["heap-debug1.txt", "goroutine-debug1.txt", "mutex-debug1.txt"].map { try [UInt8](Data(contentsOf: TestPaths.goFixture($0))) }
-        var rng = SplitMix(seed: 0xF0_22ED)
+        var rng = SplitMix64(seed: 0xF0_22ED)
         let replacements: [[UInt8]] = ["-", "0x", "9223372036854775807", "-9223372036854775808", "[", "]", "@", "\t",
                                        "\r", "\n", "#\t0x", "+0x", ":", " heap profile: "].map { Array($0.utf8) }
         var read = 0, refused = 0
