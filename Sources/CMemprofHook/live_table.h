@@ -48,6 +48,9 @@ typedef struct mp_live_info {
 } mp_live_info;
 #define MP_NO_SLOT 0xfff
 #define MP_BORN_MASK ((1ull << 36) - 1)
+/// born_us of a block whose lifetime is not measured (a clock reading that equals it is
+/// taken as one microsecond earlier).
+#define MP_BORN_UNTIMED MP_BORN_MASK
 
 /// Adds or replaces p (h: memprof_live_hash(p)). Returns 0 when p was new, 1 when it replaced an entry (a block freed
 /// without our seeing it, then handed out again: *previous says what it was), -1 when

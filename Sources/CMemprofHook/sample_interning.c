@@ -169,7 +169,7 @@ __attribute__((noinline)) static uint32_t add_bucket(memprof_sampler *sp, mp_ind
   uint64_t used = LOAD(&sp->buckets_used);
   if (used < MP_BUCKETS) {
     if (ix) prefault32(&ix->slots[slot]);
-    prefault(&sp->buckets[used].reserved[0]);
+    prefault(&sp->buckets[used].untimed_freed);
   }
   mp_lock_take(&sp->intern);
   ix = mp_index_make_room(&g_bucket_index, MP_BUCKETS * 2, bucket_index_hash, sp);

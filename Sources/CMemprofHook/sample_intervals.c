@@ -11,14 +11,6 @@
 int64_t memprof_g_rate = 524288;
 extern void *__libc_stack_end;
 
-static uint64_t next_random(uint64_t *state) {
-  uint64_t x = *state;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  *state = x;
-  return x * 0x2545F4914F6CDD1Dull;
-}
 
 // ln(x) for x in (0, 1], without libm: x = m * 2^e with m in [1, 2), then
 // ln(m) = 2 atanh((m-1)/(m+1)) by its series (error below 1e-9 for m in [1, 2)).
@@ -37,7 +29,7 @@ int64_t memprof_next_interval(memprof_slot *s) {
   int64_t rate = __atomic_load_n(&memprof_g_rate, __ATOMIC_RELAXED);
   if (rate <= 0) return INT64_MAX;
   if (rate == 1) return 0;
-  double u = (double)((next_random(&s->rng) >> 11) + 1) * (1.0 / 9007199254740992.0);
+  double u = (double)((memprof_slot_random(&s->rng) >> 11) + 1) * (1.0 / 9007199254740992.0);
   double bytes = -log_unit(u) * (double)rate;
   return bytes > 9e18 ? INT64_MAX : (int64_t)bytes;
 }

@@ -103,6 +103,16 @@ static unsigned lifetime_class(uint64_t us) {
   return digits < MEMPROF_LIFETIME_CLASSES - 1 ? digits : MEMPROF_LIFETIME_CLASSES - 1;
 }
 
+// When a block of `bucket` is born, or MP_BORN_UNTIMED when its lifetime is not measured
+// (sampler.h: dense samples time one block in MP_TIME_ONE_IN after their bucket's first).
+static inline uint64_t birth_time(memprof_sampler *sp, uint32_t bucket, memprof_slot *s, int64_t rate) {
+  if (rate < MP_TIME_ALL_RATE && s != NULL && LOAD(&sp->buckets[bucket - 1].allocs) >= MP_TIME_FIRST &&
+      memprof_slot_random(&s->rng) % MP_TIME_ONE_IN != 0)
+    return MP_BORN_UNTIMED;
+  uint64_t t = memprof_sample_clock_us() & MP_BORN_MASK;
+  return t == MP_BORN_UNTIMED ? t - 1 : t;
+}
+
 // `s` is the allocating thread's slot (NULL for a call made without one).
 static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintptr_t frame, void *ret) {
   if (UNLIKELY(LOAD(&memprof_g_live_table_large)))  // the entry's line loads during the walk
@@ -143,7 +153,7 @@ static void record(void *p, size_t usable, memprof_slot *s, uintptr_t top, uintp
       .bucket = bucket,
       .slot = s ? (uint16_t)(s - st->slots) : MP_NO_SLOT,
       .serial = s ? (uint16_t)s->allocations : 0,
-      .born_us = memprof_sample_clock_us(),
+      .born_us = bucket ? birth_time(sp, bucket, s, rate) : 0,
     };
     mp_live_info previous;
     int put = bucket ? memprof_live_put((uint64_t)(uintptr_t)p, memprof_live_hash((uint64_t)(uintptr_t)p), &info, &previous,
@@ -251,17 +261,23 @@ HOOK_TEXT __attribute__((noinline)) void memprof_sample_unslotted(void *p, size_
   record(p, usable, NULL, top, (uintptr_t)__builtin_frame_address(0), ret);
 }
 
-// The free of a sampled block taken out of the table: its lifetime, and whether it was a
-// temporary (freed by the thread that allocated it before it allocated anything else).
+// The free of a sampled block taken out of the table: its lifetime (if it was timed), and
+// whether it was a temporary (freed by the thread that allocated it before it allocated
+// anything else).
 static void count_free(memprof_sampler *sp, const mp_live_info *info) {
   mp_bucket *b = &sp->buckets[info->bucket - 1];
-  unsigned c = lifetime_class((memprof_sample_clock_us() - info->born_us) & MP_BORN_MASK);
-  ADD(&b->by_lifetime[c].freed, 1);
   memprof_slot *s = memprof_thread_slot();
   memprof_state *st = memprof_g_state;
-  if ((uintptr_t)s > 1 && info->slot != MP_NO_SLOT && s == &st->slots[info->slot] &&
-      (uint16_t)s->allocations == info->serial)
-    ADD(&b->by_lifetime[c].temporaries, 1);
+  int temporary = (uintptr_t)s > 1 && info->slot != MP_NO_SLOT && s == &st->slots[info->slot] &&
+                  (uint16_t)s->allocations == info->serial;
+  if (info->born_us == MP_BORN_UNTIMED) {
+    ADD(&b->untimed_freed, 1);
+    if (temporary) ADD(&b->untimed_temporaries, 1);
+  } else {
+    unsigned c = lifetime_class((memprof_sample_clock_us() - info->born_us) & MP_BORN_MASK);
+    ADD(&b->by_lifetime[c].freed, 1);
+    if (temporary) ADD(&b->by_lifetime[c].temporaries, 1);
+  }
   ADD(&b->frees, 1);
 }
 

@@ -41,7 +41,9 @@ typedef struct mp_bucket {
   uint64_t type;                  // Swift metadata once the census typed the block, else 0
   uint64_t allocs, frees;
   uint64_t peak_inuse;            // allocs - frees when the heap was last copied at its peak
-  uint64_t reserved[2];
+  // Frees of blocks whose lifetime was not measured (see MP_TIME_ALL_RATE), and of them the
+  // temporaries: in the first line, so that such a free touches that line only.
+  uint64_t untimed_freed, untimed_temporaries;
   mp_lifetime_count by_lifetime[MEMPROF_LIFETIME_CLASSES];
 } __attribute__((aligned(64))) mp_bucket;
 
@@ -103,6 +105,24 @@ HIDDEN int memprof_sample_forget(void *p);
 /// free (`freed`) or puts it back (the realloc failed: p is still the program's, unchanged).
 HIDDEN int memprof_sample_detach(void *p, mp_live_info *info);
 HIDDEN void memprof_sample_end_detached(void *p, const mp_live_info *info, int freed);
+/// Lifetimes cost two clock readings a sampled block (two `rdtsc`, about 36 ns together in
+/// the hook: more than a third of what rate 1 adds to a malloc+free pair). At rates of
+/// MP_TIME_ALL_RATE and above every sampled block is timed; below, a bucket's first
+/// MP_TIME_FIRST blocks are, and then one in MP_TIME_ONE_IN chosen at random. The readers
+/// spread the others over the classes the timed ones of their bucket fell in
+/// (memprof_profile_copy), so class counts are estimates there and their totals exact.
+#define MP_TIME_ALL_RATE 65536
+#define MP_TIME_FIRST 64
+#define MP_TIME_ONE_IN 16
+/// xorshift64* on a slot's generator (owner only).
+static inline uint64_t memprof_slot_random(uint64_t *state) {
+  uint64_t x = *state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *state = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}
 /// A countdown (a slot's until_sample, the unslotted one) set to this asks for a new
 /// interval drawn at the next allocation, which is a sample only if it reaches past it: what
 /// a rate change sets, and what the unslotted countdown starts at.

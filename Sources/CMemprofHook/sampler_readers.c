@@ -9,6 +9,8 @@
 #include "unwind_cache.h"
 #include "stack_memo.h"
 
+static void lifetime_classes(const mp_bucket *b, memprof_bucket_info *out);
+
 int memprof_profile_copy(const void *state, size_t size, memprof_profile_header *h,
                          memprof_bucket_info *buckets, size_t bucket_capacity, uint64_t *pcs,
                          size_t pc_capacity, memprof_module *modules, size_t module_capacity) {
@@ -54,10 +56,7 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
                                    .pc_offset = st->offset_plus_one - 1, .depth = st->depth,
                                    .thread = b->thread, .generation = st->generation,
                                    .peak_inuse = LOAD(&b->peak_inuse), .type = b->type};
-      for (int c = 0; c < MEMPROF_LIFETIME_CLASSES; c++) {
-        out->freed_by_lifetime[c] = LOAD(&b->by_lifetime[c].freed);
-        out->temporaries_by_lifetime[c] = LOAD(&b->by_lifetime[c].temporaries);
-      }
+      lifetime_classes(b, out);
 
     }
     memcpy(pcs, sp->pcs, h->pcs * sizeof *pcs);
@@ -65,6 +64,62 @@ int memprof_profile_copy(const void *state, size_t size, memprof_profile_header 
   }
   if (in_process) mp_lock_give(&sp->intern);
   return fits ? 0 : 1;
+}
+
+// n split in proportion to `weights` (largest remainders, ties to the shorter lifetime), added
+// to `out`. Returns 0 when the weights are all 0 (nothing added).
+static int spread(uint64_t n, const uint64_t weights[MEMPROF_LIFETIME_CLASSES], uint64_t out[MEMPROF_LIFETIME_CLASSES]) {
+  unsigned __int128 total = 0;
+  for (int c = 0; c < MEMPROF_LIFETIME_CLASSES; c++) total += weights[c];
+  if (total == 0) return 0;
+  uint64_t given = 0;
+  unsigned __int128 rest[MEMPROF_LIFETIME_CLASSES];
+  for (int c = 0; c < MEMPROF_LIFETIME_CLASSES; c++) {
+    unsigned __int128 share = (unsigned __int128)n * weights[c];
+    out[c] += (uint64_t)(share / total);
+    given += (uint64_t)(share / total);
+    rest[c] = share % total;
+  }
+  for (; given < n; given++) {
+    int best = 0;
+    for (int c = 1; c < MEMPROF_LIFETIME_CLASSES; c++)
+      if (rest[c] > rest[best]) best = c;
+    out[best]++;
+    rest[best] = 0;
+  }
+  return 1;
+}
+
+// A bucket's frees by lifetime class: the timed ones as counted, and the untimed ones (see
+// MP_TIME_ALL_RATE) spread over the classes of the timed ones, temporaries over the classes
+// of the timed temporaries and the others over those of the timed others, so that no class
+// gets more temporaries than frees. Those with nothing to follow stay in no class.
+static void lifetime_classes(const mp_bucket *b, memprof_bucket_info *out) {
+  uint64_t freed[MEMPROF_LIFETIME_CLASSES], temporaries[MEMPROF_LIFETIME_CLASSES], others[MEMPROF_LIFETIME_CLASSES];
+  for (int c = 0; c < MEMPROF_LIFETIME_CLASSES; c++) {
+    freed[c] = LOAD(&b->by_lifetime[c].freed);
+    temporaries[c] = LOAD(&b->by_lifetime[c].temporaries);
+    others[c] = freed[c] > temporaries[c] ? freed[c] - temporaries[c] : 0;
+    out->freed_by_lifetime[c] = freed[c];
+    out->temporaries_by_lifetime[c] = temporaries[c];
+  }
+  uint64_t untimed = LOAD(&b->untimed_freed), untimed_temporaries = LOAD(&b->untimed_temporaries);
+  if (untimed_temporaries > untimed) untimed_temporaries = untimed;  // read while a free counted them
+  uint64_t untimed_others = untimed - untimed_temporaries;
+  out->unknown_temporaries = 0;
+  if (untimed_temporaries) {
+    uint64_t add[MEMPROF_LIFETIME_CLASSES] = {0};
+    if (spread(untimed_temporaries, temporaries, add) || spread(untimed_temporaries, freed, add)) {
+      for (int c = 0; c < MEMPROF_LIFETIME_CLASSES; c++) {
+        out->freed_by_lifetime[c] += add[c];
+        out->temporaries_by_lifetime[c] += add[c];
+      }
+    } else {
+      out->unknown_temporaries = untimed_temporaries;
+    }
+  }
+  if (untimed_others && !spread(untimed_others, others, out->freed_by_lifetime))
+    spread(untimed_others, freed, out->freed_by_lifetime);
 }
 
 int memprof_thread_names(const void *state, size_t size, char (*names)[16], size_t capacity) {

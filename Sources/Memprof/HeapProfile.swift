@@ -39,7 +39,11 @@ public enum HeapProfile {
 
     /// Values of the `lifetime` label: how long freed sampled blocks lived, by powers of ten
     /// (as the hook's classes), `live` for blocks not freed, `unknown` for blocks whose free
-    /// was not seen (the address was handed out again first).
+    /// was not seen (the address was handed out again first). At rates below 64 KiB a site's
+    /// blocks after its first 64 are timed one in 16 (two clock readings a block were more than
+    /// a third of rate 1's cost): the others are counted in the classes their site's timed
+    /// blocks fell in, so the classes are estimates there, and their sum exact (`unknown`
+    /// while none of the site's timed blocks was freed yet).
     public static let lifetimeClasses = ["<1us", "1us-10us", "10us-100us", "100us-1ms", "1ms-10ms", "10ms-100ms",
                                          "100ms-1s", "1s-10s", "10s-100s", ">=100s"]
 

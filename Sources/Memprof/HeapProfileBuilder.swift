@@ -42,7 +42,7 @@ struct HeapProfileBuilder {
         let live = bucket.allocs - min(bucket.frees, bucket.allocs)
         if peak {
             let (ao, ab) = scaled(bucket.allocs), (io, ib) = scaled(bucket.peakInuse)
-            let (to, tb) = scaled(bucket.temporariesByLifetime.reduce(0, +))
+            let (to, tb) = scaled(bucket.temporariesByLifetime.reduce(0, +) + bucket.unknownTemporaries)
             return [([ao, ab, io, ib, to, tb], nil)]
         }
         var result: [(values: [Int64], lifetime: String?)] = []
@@ -61,7 +61,8 @@ struct HeapProfileBuilder {
         let unknown = freed > seen ? freed - seen : 0
         if unknown > 0 {
             let (o, b) = scaled(unknown)
-            result.append(([o, b, 0, 0, 0, 0], "unknown"))
+            let (to, tb) = scaled(min(bucket.unknownTemporaries, unknown))
+            result.append(([o, b, 0, 0, to, tb], "unknown"))
         }
         return result
     }

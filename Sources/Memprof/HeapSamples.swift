@@ -15,9 +15,13 @@ struct HeapSamples {
         /// Of the sampled blocks, those live when the heap was last copied at its peak.
         var peakInuse: UInt64 = 0
         /// Freed blocks by lifetime class (`HeapProfile.lifetimeClasses`), and the temporaries
-        /// among them.
+        /// among them. Below a rate of 64 KiB only some blocks are timed: the classes then
+        /// include the others, spread as the timed ones of the bucket fell (estimates whose
+        /// sum is exact).
         var freedByLifetime: [UInt64] = []
         var temporariesByLifetime: [UInt64] = []
+        /// Temporaries among the frees in no class (`frees` minus the classes' sum).
+        var unknownTemporaries: UInt64 = 0
         /// The blocks' Swift type (metadata address) when the type census typed them, else 0.
         var type: UInt64 = 0
         /// The stack's module generation (0: code loaded at start-up only), see `moduleVersions`.
@@ -85,6 +89,7 @@ struct HeapSamples {
                               stack: all[start..<start + Int(b.depth)], thread: Int(b.thread), peakInuse: b.peak_inuse,
                               freedByLifetime: withUnsafeBytes(of: &freed) { Array($0.bindMemory(to: UInt64.self)) },
                               temporariesByLifetime: withUnsafeBytes(of: &temporaries) { Array($0.bindMemory(to: UInt64.self)) },
+                              unknownTemporaries: b.unknown_temporaries,
                               type: b.type, generation: b.generation)
             }
             var copied = HeapSamples(rate: header.rate, startTimeNanos: header.start_time_ns, buckets: list,

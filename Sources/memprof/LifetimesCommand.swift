@@ -16,6 +16,8 @@ struct LifetimesCommand: ReportCommand {
             A temporary is a block freed before its thread allocated anything else: a
             loop that allocates and frees it each time spends its time in malloc.
             Lifetimes are classes by powers of ten; `live` blocks were not freed.
+            Below a rate of 64 KiB one block in 16 is timed after a site's first 64,
+            and the classes of the others follow the timed ones of their site.
             """
     )
 
