@@ -15,6 +15,9 @@ public struct LifetimesReport: Report {
 
     public init(count: Int = 20) { self.count = count }
 
+    /// The lowest rate at which memprof times every sampled block (the hook's MP_TIME_ALL_RATE).
+    static let timedAllRate: Int64 = 65_536
+
     /// The classes in order, shortest first (the values memprof writes).
     static let classes = ["<1us", "1us-10us", "10us-100us", "100us-1ms", "1ms-10ms", "10ms-100ms",
                           "100ms-1s", "1s-10s", "10s-100s", ">=100s"]
@@ -76,6 +79,10 @@ public struct LifetimesReport: Report {
             let share = site.freed > 0 ? String(format1(100 * Double(site.temporaries) / Double(site.freed))) + "%" : "-"
             out += "\(column(String(site.allocated), 10)) \(column(String(site.freed), 10)) \(column(String(site.live), 10)) "
                 + "\(column(share, 10)) \(column(site.quantile(0.5), 10)) \(column(site.quantile(0.9), 10))  \(site.name)\n"
+        }
+        if p.periodType?.type == "space", p.period > 0, p.period < Self.timedAllRate {
+            out += "At rate \(p.period) (below 64 KiB) a site's blocks after its first 64 are timed one in 16;"
+                + " the classes of the others are estimated from them.\n"
         }
         return out
     }
