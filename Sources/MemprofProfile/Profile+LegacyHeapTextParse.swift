@@ -81,11 +81,3 @@ func scaleLegacyHeap(_ count: Int64, _ size: Int64, rate: Int64) -> (Int64, Int6
     let scale = 1 / (1 - exp(-mean / Double(rate)))
     return (goInt64(Double(count) * scale), goInt64(Double(size) * scale))
 }
-
-/// Go's `int64(float64)` for values in range; saturates outside it.
-func goInt64(_ v: Double) -> Int64 {
-    if v.isNaN { return 0 }
-    if v >= 9.2233720368547758e18 { return .max }
-    if v <= -9.2233720368547758e18 { return .min }
-    return Int64(v)
-}

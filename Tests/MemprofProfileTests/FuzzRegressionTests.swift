@@ -38,6 +38,16 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// Found by FuzzProfileModel: a Go contention text whose delay overflows (Go's conversion
+    /// makes it Int64.min) did not cancel against itself: `-base` scaled it to Int64.max,
+    /// where go tool pprof's int64() gives Int64.min again, and min + min wraps to 0. memprof
+    /// showed -1ns; pprof shows 0 of 0.
+    func testAnOverflowedDelayCancelsAgainstItself() throws {
+        let profile = try Profile.parse(try input("model-contention-min-delay.txt"))
+        XCTAssertTrue(profile.samples.contains { $0.values.contains(Int64.min) })
+        XCTAssertEqual(try profile.subtracting(profile).samples, [])
+    }
+
     /// Found by FuzzProfileModel: a Go heap profile whose main mapping had lost its file name
     /// (and has no build ID) did not cancel against itself: `p - p` kept every sample twice,
     /// because such a mapping was never found again when merging. pprof keys these "fake"

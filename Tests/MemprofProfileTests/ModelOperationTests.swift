@@ -105,10 +105,16 @@ final class ModelOperationTests: XCTestCase {
         // Halves round away from zero, as Go's math.Round.
         XCTAssertEqual(p.scaled(by: 0.5).samples.map(\.values), [[2, 3], [1, -1], [1 << 62, -(1 << 62)]])
         XCTAssertEqual(p.scaled(by: 0.25).samples.map(\.values), [[1, 1], [1 << 61, -(1 << 61)]])
-        XCTAssertEqual(p.scaled(by: -2).samples.map(\.values), [[-6, -10], [-2, 2], [Int64.min, Int64.max]])
+        // Out of range and NaN give Int64.min, as Go's int64() on amd64 (printed by a Go
+        // program on this machine: int64(math.Round(float64(v) * f)) for these v and f).
+        XCTAssertEqual(p.scaled(by: -2).samples.map(\.values), [[-6, -10], [-2, 2], [Int64.min, Int64.min]])
+        XCTAssertEqual(p.scaled(by: -1).samples.map(\.values), [[-3, -5], [-1, 1], [Int64.min, Int64.min]])
         XCTAssertEqual(p.scaled(by: 0).samples, [])
-        XCTAssertEqual(p.scaled(by: .nan).samples, [])
-        XCTAssertEqual(p.scaled(by: .infinity).samples.map(\.values), [[.max, .max], [.max, .min], [.max, .min]])
+        XCTAssertEqual(p.scaled(by: .nan).samples.map(\.values), [[.min, .min], [.min, .min], [.min, .min]])
+        XCTAssertEqual(p.scaled(by: .infinity).samples.map(\.values), [[.min, .min], [.min, .min], [.min, .min]])
+        // So Int64.min cancels against itself: (min) + (min) wraps to 0 in the merge.
+        let extreme = Profile(sampleTypes: p.sampleTypes, samples: [Sample(locationIDs: [], values: [1, Int64.min])])
+        XCTAssertEqual(try extreme.subtracting(extreme).samples, [])
     }
 
     func testSampleIndexErrors() throws {
