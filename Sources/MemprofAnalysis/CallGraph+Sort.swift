@@ -1,3 +1,5 @@
+import MemprofProfile
+
 extension CallGraph {
     /// Report order: by absolute flat value (or cumulative with `cumulative`), largest first;
     /// ties by name, then by the other value, then by every identifying field.
@@ -49,8 +51,8 @@ extension PreparedReport {
         let full = CallGraph(profile, valueIndex: valueIndex, dropNegative: o.dropNegative, edges: false, mean: o.mean)
         var g = full
         let totalValue = g.flatSum
-        let nodeCutoff = abs64(truncate(Double(totalValue) * o.nodeFraction))
-        let edgeCutoff = abs64(truncate(Double(totalValue) * o.edgeFraction))
+        let nodeCutoff = abs64(goInt64(Double(totalValue) * o.nodeFraction))
+        let edgeCutoff = abs64(goInt64(Double(totalValue) * o.edgeFraction))
         var dropped = 0
         if nodeCutoff > 0 {
             let kept = g.nodes(atLeast: nodeCutoff)
@@ -72,12 +74,4 @@ extension PreparedReport {
         g.trimEdges(below: edgeCutoff)
         return TrimmedGraph(graph: g, originalCount: originalCount, droppedNodes: dropped)
     }
-}
-
-/// Go's `int64(float64)` for values in range; saturates outside it.
-func truncate(_ v: Double) -> Int64 {
-    if v.isNaN { return 0 }
-    if v >= 9.2233720368547758e18 { return .max }
-    if v <= -9.2233720368547758e18 { return .min }
-    return Int64(v)
 }

@@ -58,7 +58,7 @@ struct PreparedReport {
     /// A value in the report's unit (`858.38MB`, `0.50MB`, `12`).
     func formatValue(_ v: Int64) -> String {
         var v = v
-        if ratio > 0 && ratio != 1 { v = truncate(Double(v) * ratio) }
+        if ratio > 0 && ratio != 1 { v = goInt64(Double(v) * ratio) }
         return Measurement.scaledLabel(v, from: sampleType.unit, to: outputUnit)
     }
 
@@ -75,8 +75,8 @@ struct PreparedReport {
         var maxValue = total
         if minValue == 0 { minValue = maxValue }
         if ratio > 0 && ratio != 1 {
-            minValue = truncate(Double(minValue) * ratio)
-            maxValue = truncate(Double(maxValue) * ratio)
+            minValue = goInt64(Double(minValue) * ratio)
+            maxValue = goInt64(Double(maxValue) * ratio)
         }
         let unitName = sampleType.unit
         let minUnit = Measurement.scale(minValue, from: unitName, to: "minimum").unit
@@ -103,7 +103,7 @@ struct PreparedReport {
             let (totalNanos, totalUnit) = Measurement.scale(total, from: sampleType.unit, to: "nanoseconds")
             var ratio = ""
             if totalUnit == "ns" && totalNanos != 0 {
-                ratio = "(" + Measurement.percentage(truncate(totalNanos), of: profile.durationNanos) + ")"
+                ratio = "(" + Measurement.percentage(goInt64(totalNanos), of: profile.durationNanos) + ")"
             }
             labels.append("Duration: \(duration), Total samples = \(formatValue(total)) \(ratio)")
         }
@@ -126,7 +126,7 @@ struct PreparedReport {
             + "\(trimSpaces(Measurement.percentage(flatSum, of: total))) of \(formatValue(total)) total")
         if total != 0 {
             if t.droppedNodes > 0 {
-                let cutoff = formatValue(abs64(truncate(Double(total) * options.nodeFraction)))
+                let cutoff = formatValue(abs64(goInt64(Double(total) * options.nodeFraction)))
                 labels.append("Dropped \(t.droppedNodes) node\(t.droppedNodes > 1 ? "s" : "") (cum <= \(cutoff))")
             }
             let count = t.graph.nodes.count

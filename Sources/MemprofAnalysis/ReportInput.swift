@@ -106,7 +106,7 @@ public enum ReportInput {
             let common = periodUnits.dropFirst().reduce(firstUnit) { commonUnit($0, $1) ?? $0 }
             for j in profiles.indices {
                 guard let unit = profiles[j].periodType?.unit, unit != common, commonUnit(unit, common) != nil else { continue }
-                profiles[j].period = truncate(Measurement.scale(profiles[j].period, from: unit, to: common).value)
+                profiles[j].period = goInt64(Measurement.scale(profiles[j].period, from: unit, to: common).value)
                 profiles[j].periodType?.unit = common
             }
         }
@@ -129,7 +129,7 @@ public enum ReportInput {
             var s = s
             var keep = false
             for (i, r) in ratios.enumerated() where r != 1 && i < s.values.count {
-                s.values[i] = truncate((Double(s.values[i]) * r).rounded())
+                s.values[i] = goInt64((Double(s.values[i]) * r).rounded())
                 keep = keep || s.values[i] != 0
             }
             // As pprof's ScaleN: only the scaled values decide whether a sample stays.

@@ -31,7 +31,7 @@ extension Profile {
 /// Go's `int64(float64)` as go tool pprof runs it here (amd64): the value truncated toward
 /// zero when it lies in [-2^63, 2^63), else (NaN too) Int64.min, the bit pattern the
 /// conversion instruction gives. (pprof's `-base` relies on it: min + min wraps back to 0.)
-func goInt64(_ v: Double) -> Int64 {
+public func goInt64(_ v: Double) -> Int64 {
     guard v >= -9_223_372_036_854_775_808.0, v < 9_223_372_036_854_775_808.0 else { return .min }
     return Int64(v)
 }
