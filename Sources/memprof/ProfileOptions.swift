@@ -88,6 +88,10 @@ struct ProfileOptions: ParsableArguments {
             help: ArgumentHelp("Print values in this unit (B, kB, MB, ..., minimum, auto).", valueName: "unit"))
     var unit = "minimum"
 
+    @Option(name: [.customLong("divide-by"), .customLong("divide_by"), .customLong("divide_by", withSingleDash: true)],
+            help: ArgumentHelp("Divide every value by this number before printing (pprof -divide_by).", valueName: "number"))
+    var divideBy: Double = 1
+
     @Option(name: [.customLong("base"), .customLong("base", withSingleDash: true)],
             help: ArgumentHelp("Subtract this earlier profile first (pprof -base).", valueName: "file-or-url"),
             completion: .file())
@@ -141,7 +145,7 @@ struct ProfileOptions: ParsableArguments {
         var o = ReportOptions(sampleIndex: chosenSampleIndex, nodeCount: nodeCount, nodeFraction: nodeFraction,
                               cumulative: cumulative, focus: focus, ignore: ignore, hide: hide, show: show,
                               showFrom: showFrom, granularity: chosenGranularity, unit: unit,
-                              simplifyNames: !fullNames)
+                              divideBy: divideBy, simplifyNames: !fullNames)
         o.fullNames = fullNames
         o.tagFocus = tagFocus
         o.tagIgnore = tagIgnore

@@ -33,6 +33,9 @@ final class ReportGoldenTests: XCTestCase {
                  pprof: ["-top", "-tagfocus=1MB:", allocs]),
             // Ties in value ordered by the demangled C++ name, as pprof demangles it first.
             Case(name: "top_cxx_ties.txt", memprof: ["top", cxx], pprof: ["-top", cxx]),
+            // pprof's -divide_by: values divided before printing (the totals too).
+            Case(name: "top_allocs_divide_by.txt", memprof: ["top", "-divide_by=3", "-sample_index=alloc_objects", allocs],
+                 pprof: ["-top", "-divide_by=3", "-sample_index=alloc_objects", allocs]),
             // One entry per file: the functions of a file merge (pprof keeps no start line or
             // object file for them once addresses are gone).
             Case(name: "top_heap_files.txt", memprof: ["top", "--granularity", "files", heap], pprof: ["-top", "-files", heap]),
