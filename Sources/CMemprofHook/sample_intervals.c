@@ -11,7 +11,6 @@
 int64_t memprof_g_rate = 524288;
 extern void *__libc_stack_end;
 
-
 // ln(x) for x in (0, 1], without libm: x = m * 2^e with m in [1, 2), then
 // ln(m) = 2 atanh((m-1)/(m+1)) by its series (error below 1e-9 for m in [1, 2)).
 static double log_unit(double x) {
