@@ -6,6 +6,8 @@
 #      8 x 1M): default mode (exact counters + 512 KiB sampling) preloaded and linked,
 #      counters only, every allocation sampled (MEMPROF_RATE=1), `memprof run --rate 1 -o`
 #      end to end, and heaptrack on the same program;
+#  1a. the floor: interposers that do only part of the work (forward, call and return, one
+#      counter, the four exact counts) against the hook's counters only and default mode;
 #   2. futex calls of the 8-thread program (strace -f -c): the sampler must not make
 #      threads queue in the kernel;
 #   3. callgrind instructions per malloc+free pair (repeatable on a noisy machine);
@@ -37,6 +39,11 @@ trap 'rm -rf "$work"' EXIT
 
 source Scripts/paired-runs.sh  # (the script runs from the package root)
 
+# Interposers that do only part of the hook's work (Scripts/floor/*.c), for sections 1a, 1b, 3.
+for floor in forward call_return one_counter exact_counts; do
+  clang -shared -fPIC -O2 -fno-plt -o "$work/$floor.so" "Scripts/floor/$floor.c"
+done
+
 echo "== 1. wall-clock ratio to a plain run (median of $reps paired runs, min-max)"
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 for program in "st-churn 8000000" "churn 2000000" "mt-churn 1000000"; do
@@ -55,13 +62,30 @@ for program in "st-churn 8000000" "churn 2000000" "mt-churn 1000000"; do
   rm -f "$work"/ht*
 done
 
+echo "== 1a. the floor: what part of the work costs, against the hook (3 x $reps pairs each)"
+echo "   forward: jump to glibc; call+return: call glibc and return; one counter: a thread-local"
+echo "   add per call; exact counts: allocations, frees and usable bytes of both, sizes from the"
+echo "   chunk header (the least the exact counters need). Pinned to one CPU (taskset) where"
+echo "   marked: single pairs spread less there."
+last_cpu=$(( $(nproc) - 1 ))
+for program in "st-churn 4000000 pinned" "mt-churn 1000000 both" "mt-churn 500000 pinned"; do
+  read -r name arg where <<<"$program"
+  pin=(); [[ $where == pinned ]] && pin=(taskset -c "$last_cpu")
+  plain=("${pin[@]}" "$bin/memprof-workload" "$name" "$arg")
+  echo "$name $arg ($( [[ $where == pinned ]] && echo "one CPU" || echo "$(nproc) CPUs")):"
+  reps_before=$reps; reps=$(( 3 * reps ))
+  for floor in forward call_return one_counter exact_counts; do
+    paired "$floor" "${plain[@]}" -- env LD_PRELOAD="$work/$floor.so" "${plain[@]}"
+  done
+  paired "hook, counters only" "${plain[@]}" -- env LD_PRELOAD="$lib" MEMPROF_RATE=0 "${plain[@]}"
+  paired "hook, default (counters + 512 KiB)" "${plain[@]}" -- env LD_PRELOAD="$lib" "${plain[@]}"
+  reps=$reps_before
+done
+
 echo "== 1b. memprof run -o end to end on programs of about 1 s (the issue's measure: the fixed"
 echo "   cost of starting, symbolizing and writing the profile spread over a second), on our two"
 echo "   allocation-heavy workloads and on three real programs: sqlite3 (300,000 inserts with an"
 echo "   index), gcc -O2 (a 450-function C file) and python3 (dicts and lists, its own allocator)"
-# The floor of any LD_PRELOAD interposer: malloc and free that only jump to glibc's.
-printf '#include <stddef.h>\nvoid *__libc_malloc(size_t); void __libc_free(void *);\nvoid *malloc(size_t n) { return __libc_malloc(n); }\nvoid free(void *p) { __libc_free(p); }\n' >"$work/forward.c"
-clang -shared -fPIC -O2 -o "$work/forward.so" "$work/forward.c"
 { echo "CREATE TABLE t(a INTEGER, b TEXT); CREATE INDEX ta ON t(b); BEGIN;"
   awk 'BEGIN { srand(3); for (i = 0; i < 300000; i++) printf "INSERT INTO t VALUES(%d, %c%x%c);\n", i, 39, int(rand() * 1e9), 39 }'
   echo "COMMIT; SELECT count(*), count(DISTINCT b) FROM t;"; } >"$work/inserts.sql"
@@ -94,9 +118,11 @@ instructions() {
   awk '/Collected/ { print $4 }' "$work/cg.err"
 }
 base=$(instructions A=1)
-# The floor: the interposer of 1b that only forwards malloc and free to glibc.
-n=$(instructions LD_PRELOAD="$work/forward.so")
-awk -v b="$base" -v n="$n" 'BEGIN { printf "  st-churn 1000000, %-20s %+.1f instructions per pair (%d -> %d)\n", "forwarding only", (n - b) / 1000000, b, n }'
+# The floors of section 1a.
+for floor in forward call_return one_counter exact_counts; do
+  n=$(instructions LD_PRELOAD="$work/$floor.so")
+  awk -v b="$base" -v n="$n" -v s="$floor (1a)" 'BEGIN { printf "  st-churn 1000000, %-20s %+.1f instructions per pair (%d -> %d)\n", s, (n - b) / 1000000, b, n }'
+done
 for setting in "MEMPROF_RATE=0" "MEMPROF_RATE=524288" "MEMPROF_RATE=1"; do
   n=$(instructions LD_PRELOAD="$lib" "$setting")
   awk -v b="$base" -v n="$n" -v s="$setting" \
