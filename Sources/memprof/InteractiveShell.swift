@@ -80,6 +80,10 @@ struct InteractiveShell {
         case "nodefraction":
             guard let f = Double(value), f >= 0 else { return .error("nodefraction must be a number, e.g. nodefraction=0.01") }
             o.nodeFraction = f
+        case "divide_by":
+            // Any number, as pprof's shell takes it; a report with 0 says "zero divisor".
+            guard let d = Double(value), d.isFinite else { return .error("divide_by must be a number, e.g. divide_by=1024") }
+            o.divideBy = d
         case "cum":
             guard let b = InteractiveShell.bool(value) else { return .error("cum must be true or false") }
             o.cumulative = b
@@ -166,6 +170,7 @@ struct InteractiveShell {
         let current = (try? session.profile.sampleIndex(named: o.sampleIndex)).map { types[$0] } ?? ""
         let rows: [(String, String, String)] = [
             ("cum", o.cumulative ? "true" : "false", "sort by cumulative value (else flat)"),
+            ("divide_by", InteractiveShell.goFloat(o.divideBy), "every value is divided by it"),
             ("focus", o.focus ?? "", ""), ("granularity", o.granularity.rawValue,
              "[" + Granularity.allCases.map(\.rawValue).joined(separator: " | ") + "]"),
             ("hide", o.hide ?? "", ""), ("ignore", o.ignore ?? "", ""),
@@ -180,6 +185,12 @@ struct InteractiveShell {
             let line = "  " + name.padded(25) + " = " + v.padded(20) + (comment.isEmpty ? "" : " //: " + comment)
             return line.trimmingTrailingSpaces + "\n"
         }.joined()
+    }
+
+    /// A number as Go's `%v` prints a float64 of a plain value: 2 as "2", 0.5 as "0.5".
+    static func goFloat(_ d: Double) -> String {
+        if d == d.rounded(), abs(d) < 1e21 { return String(Int64(d)) }
+        return "\(d)"
     }
 
     static func bool(_ s: String) -> Bool? {

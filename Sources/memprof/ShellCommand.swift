@@ -71,7 +71,7 @@ enum ShellHelp {
         ("peek regex", "callers and callees of the functions matching regex"),
         ("traces", "every sample with its stack"),
         ("o, options", "show the current options"),
-        ("name=value", "set an option: sample_index, nodecount, nodefraction, focus, ignore, hide, show, show_from, cum, mean, unit, granularity"),
+        ("name=value", "set an option: sample_index, nodecount, nodefraction, divide_by, focus, ignore, hide, show, show_from, cum, mean, unit, granularity"),
         ("alloc_space, inuse_space, ...", "shortcut for sample_index=..."),
         ("cum, flat", "sort by cumulative or flat value"),
         ("functions, lines, files, ...", "shortcut for granularity=..."),

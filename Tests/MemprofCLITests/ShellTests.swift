@@ -17,6 +17,7 @@ final class ShellTests: XCTestCase {
             peek bigBytes
             o
             sample_index=nope
+            divide_by=x
             inuse_objects
             traces malg
             help peek
@@ -30,6 +31,7 @@ final class ShellTests: XCTestCase {
         XCTAssertEqual(r.stderr, """
             memprof: unrecognized command: "frobnicate" (type "help" for commands)
             memprof: sample index "nope" must be one of: [alloc_objects alloc_space inuse_objects inuse_space]
+            memprof: divide_by must be a number, e.g. divide_by=1024
 
             """)
         try CLI.assertGolden(r.stdout, "shell_heap_session.txt")
@@ -43,6 +45,8 @@ final class ShellTests: XCTestCase {
         let cases = [
             "top5", "top", "alloc_space\ntop -cum 4", "sample_index=alloc_objects\nnodefraction=0\ntop main",
             "sample_index=alloc_space\npeek runtime.main", "focus=main\ntop3\npeek runtime.main", "traces",
+            "divide_by=2\ntop3", "divide_by=1024\nsample_index=alloc_space\npeek runtime.main\ndivide_by=1\ntop2",
+            "divide_by=0.5\ntraces",
         ]
         for commands in cases {
             let r = try CLI.memprof([gc1], input: commands + "\n")
