@@ -1,3 +1,4 @@
+import Foundation
 import MemprofAnalysis
 import MemprofProfile
 
@@ -176,7 +177,7 @@ struct InteractiveShell {
             ("hide", o.hide ?? "", ""), ("ignore", o.ignore ?? "", ""),
             ("mean", o.mean ? "true" : "false", "values per count (block and mutex profiles)"),
             ("nodecount", o.nodeCount.map(String.init) ?? "-1", o.nodeCount == nil ? "default" : ""),
-            ("nodefraction", "\(o.nodeFraction)", ""),
+            ("nodefraction", InteractiveShell.goFloat(o.nodeFraction), ""),
             ("sample_index", current, "[" + types.joined(separator: " | ") + "]"),
             ("show", o.show ?? "", ""), ("show_from", o.showFrom ?? "", ""), ("unit", o.unit, ""),
         ]
@@ -187,10 +188,30 @@ struct InteractiveShell {
         }.joined()
     }
 
-    /// A number as Go's `%v` prints a float64 of a plain value: 2 as "2", 0.5 as "0.5".
+    /// A number as Go's `%v` prints a float64: its shortest digits, in exponent form when the
+    /// exponent is below -4 or 6 and above (2 as "2", 0.5 as "0.5", 1e6 as "1e+06").
     static func goFloat(_ d: Double) -> String {
-        if d == d.rounded(), abs(d) < 1e21 { return String(Int64(d)) }
-        return "\(d)"
+        guard d.isFinite else { return d.isNaN ? "NaN" : (d < 0 ? "-Inf" : "+Inf") }
+        if d == 0 { return d.sign == .minus ? "-0" : "0" }
+        // The fewest significant digits that read back as d, as "-d.ddde+XX".
+        var e = ""
+        for digits in 1...17 {
+            e = String(format: "%.\(digits - 1)e", d)
+            if Double(e) == d { break }
+        }
+        guard let at = e.firstIndex(of: "e"), let exponent = Int(e[e.index(after: at)...]) else { return e }
+        var mantissa = String(e[..<at])
+        if mantissa.contains(".") {
+            while mantissa.hasSuffix("0") { mantissa.removeLast() }
+            if mantissa.hasSuffix(".") { mantissa.removeLast() }
+        }
+        if exponent < -4 || exponent >= 6 {
+            let sign = exponent < 0 ? "-" : "+"
+            let magnitude = String(abs(exponent))
+            return mantissa + "e" + sign + (magnitude.count < 2 ? "0" + magnitude : magnitude)
+        }
+        let significant = mantissa.filter(\.isNumber).count
+        return String(format: "%.\(max(significant - 1 - exponent, 0))f", d)
     }
 
     static func bool(_ s: String) -> Bool? {

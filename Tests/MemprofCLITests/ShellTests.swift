@@ -62,6 +62,32 @@ final class ShellTests: XCTestCase {
         }
     }
 
+    /// `o` prints divide_by and nodefraction as pprof's shell does (Go's `%v` of a float64),
+    /// for values that print plainly and in exponent form; a value beyond Int64 once trapped.
+    func testOptionNumbersPrintAsGoToolPprof() throws {
+        let gc1 = CLI.fixture("heap-gc1.pb.gz")
+        for value in ["2", "1e20", "1e21", "1000000", "100000", "123456789", "0.00001", "0.0001", "1024", "2.5", "-3",
+                      "1.5e300", "0.1"] {
+            for option in ["divide_by", "nodefraction"] {
+                let commands = "\(option)=\(value)\no\n"
+                let r = try CLI.memprof([gc1], input: commands)
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let go = try CLI.run("/usr/bin/go", ["tool", "pprof", gc1], input: commands)
+                XCTAssertEqual(go.status, 0, go.stderr)
+                func row(_ text: String) -> String? {
+                    text.split(separator: "\n").first { $0.contains(" \(option) ") }
+                        .map { $0.replacingOccurrences(of: "(pprof) ", with: "").split(separator: " ").prefix(3).joined(separator: " ") }
+                }
+                if option == "nodefraction" && value.hasPrefix("-") {
+                    XCTAssertTrue(r.stderr.contains("nodefraction must be a number"), r.stderr)  // pprof takes it; we refuse
+                    continue
+                }
+                XCTAssertEqual(row(r.stdout), row(go.stdout + go.stderr), "\(option)=\(value)")  // pprof prints `o` to stderr
+                XCTAssertNotNil(row(r.stdout), r.stdout)
+            }
+        }
+    }
+
     /// `mean=true` in the shell: means per contention in a Go block profile, as pprof's shell
     /// prints them.
     func testMeanInTheShellEqualsGoToolPprof() throws {
